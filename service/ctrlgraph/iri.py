@@ -1,0 +1,60 @@
+"""Namespaces and the IRI conventions of mappings/README.md, in one place."""
+
+from __future__ import annotations
+
+import re
+
+CG = "https://w3id.org/ctrlgraph/ns#"
+ID = "https://w3id.org/ctrlgraph/id/"
+GRAPH = "https://w3id.org/ctrlgraph/graph/"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+DCTERMS = "http://purl.org/dc/terms/"
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+SH = "http://www.w3.org/ns/shacl#"
+PROV = "http://www.w3.org/ns/prov#"
+
+#: Named graph that records which reference files are loaded (with checksums).
+META_GRAPH = GRAPH + "meta"
+#: Named graph holding aggregates precomputed at load time from the mappings.
+DERIVED_GRAPH = GRAPH + "derived"
+#: Prefix of every organization's evidence graph.
+ORG_GRAPH_PREFIX = GRAPH + "org/"
+
+#: PREFIX lines shared by every query file.
+SPARQL_PREFIXES = f"""PREFIX cg: <{CG}>
+PREFIX skos: <{SKOS}>
+PREFIX dcterms: <{DCTERMS}>
+PREFIX rdf: <{RDF}>
+PREFIX rdfs: <{RDFS}>
+PREFIX xsd: <{XSD}>
+PREFIX prov: <{PROV}>
+"""
+
+_NON_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def slug(notation: str) -> str:
+    """IRI-safe local name of a notation: ``Art. 9(2)(a)`` -> ``art-9-2-a``."""
+    return _NON_SLUG.sub("-", notation.lower()).strip("-")
+
+
+def framework_iri(framework_id: str) -> str:
+    return ID + framework_id
+
+
+def requirement_iri(framework_id: str, notation: str) -> str:
+    return f"{ID}{framework_id}/{slug(notation)}"
+
+
+def control_iri(notation: str) -> str:
+    return f"{ID}control/{notation}"
+
+
+def mapping_iri(framework_id: str, notation: str, control_notation: str) -> str:
+    return f"{ID}mapping/{framework_id}/{slug(notation)}/{control_notation}"
+
+
+def org_graph_iri(org_id: str) -> str:
+    return ORG_GRAPH_PREFIX + org_id

@@ -1,0 +1,142 @@
+"""The storage interface and the helpers every backend shares."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from ctrlgraph.iri import XSD
+
+#: A result row: variable name -> Python value (IRI and plain strings as str,
+#: xsd:integer as int, xsd:boolean as bool, xsd:decimal/double as float).
+Row = dict[str, "str | int | float | bool"]
+
+
+class StoreError(Exception):
+    """A store could not do what was asked (I/O, server error, bad update)."""
+
+
+class QueryTimeout(StoreError):
+    """A query ran past its time limit and was stopped."""
+
+
+@dataclass(frozen=True)
+class Iri:
+    """Marks a template parameter to be written as an IRI, not a literal."""
+
+    value: str
+
+
+@dataclass(frozen=True)
+class Quad:
+    """A triple in a named graph, as N-Triples term strings (already escaped)."""
+
+    subject: str
+    predicate: str
+    object: str
+    graph: str
+
+
+class GraphStore(Protocol):
+    """What ctrlgraph needs from a triple store."""
+
+    def select(
+        self,
+        query: str,
+        *,
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+    ) -> list[Row]: ...
+
+    def ask(self, query: str) -> bool: ...
+
+    def update(self, update: str) -> None: ...
+
+    def replace_graphs(self, graphs: Mapping[str, str], *, extra_update: str = "") -> None:
+        """Atomically replace each named graph by the given N-Triples text."""
+        ...
+
+    def graph_ntriples(self, graph: str) -> str: ...
+
+    def close(self) -> None: ...
+
+
+_IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+
+
+def sparql_iri(value: str) -> str:
+    """Write an IRI for a query, refusing characters IRIs cannot hold."""
+    if not value or _IRI_FORBIDDEN.search(value):
+        raise ValueError(f"not a valid IRI: {value!r}")
+    return f"<{value}>"
+
+
+def sparql_literal(value: str | int | float | bool) -> str:
+    """Write a Python value as a SPARQL literal, escaping what must be escaped."""
+    if isinstance(value, bool):
+        return f'"{str(value).lower()}"^^<{XSD}boolean>'
+    if isinstance(value, int):
+        return f'"{value}"^^<{XSD}integer>'
+    if isinstance(value, float):
+        return f'"{value!r}"^^<{XSD}double>'
+    escaped = (
+        value.replace("\\", "\\\\")
+        .replace('"', '\\"')
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+        .replace("\t", "\\t")
+    )
+    return f'"{escaped}"'
+
+
+ParamValue = "str | int | float | bool | Iri | Sequence[str | int | float | bool | Iri]"
+_PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
+
+
+def _term(value: str | int | float | bool | Iri) -> str:
+    return sparql_iri(value.value) if isinstance(value, Iri) else sparql_literal(value)
+
+
+def bind(template: str, params: Mapping[str, object]) -> str:
+    """Fill ``{{name}}`` placeholders of a query file with escaped RDF terms.
+
+    A list value becomes a space-separated list of terms, for ``VALUES ?x { {{xs}} }``.
+    Every placeholder must be given; an unused parameter is an error too, so a
+    typo cannot silently widen a query.
+    """
+    used: set[str] = set()
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in params:
+            raise KeyError(f"query parameter {{{{{name}}}}} was not given")
+        used.add(name)
+        value = params[name]
+        if isinstance(value, (list, tuple)):
+            return " ".join(_term(v) for v in value)
+        return _term(value)  # type: ignore[arg-type]
+
+    text = _PLACEHOLDER.sub(replace, template)
+    unused = set(params) - used
+    if unused:
+        raise KeyError(f"query parameters not in the query: {sorted(unused)}")
+    return text
+
+
+def literal_value(lexical: str, datatype: str | None) -> str | int | float | bool:
+    """Convert a literal's lexical form to a Python value by its datatype."""
+    if datatype in (XSD + "integer", XSD + "int", XSD + "long", XSD + "nonNegativeInteger"):
+        return int(lexical)
+    if datatype == XSD + "boolean":
+        return lexical in ("true", "1")
+    if datatype in (XSD + "decimal", XSD + "double", XSD + "float"):
+        return float(lexical)
+    return lexical
+
+
+def first(rows: Iterable[Row]) -> Row | None:
+    for row in rows:
+        return row
+    return None

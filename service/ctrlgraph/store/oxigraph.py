@@ -1,0 +1,134 @@
+"""The embedded store: Oxigraph (pyoxigraph), on disk or in memory."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from ctrlgraph.store.base import Row, StoreError, literal_value, sparql_iri
+
+
+def term_value(term: object) -> str | int | float | bool:
+    if isinstance(term, ox.NamedNode):
+        return term.value
+    if isinstance(term, ox.Literal):
+        return literal_value(term.value, term.datatype.value if term.datatype else None)
+    if isinstance(term, ox.BlankNode):
+        return "_:" + term.value
+    return str(term)
+
+
+def _graphs(iris: Sequence[str] | None) -> list[ox.NamedNode] | None:
+    return None if iris is None else [ox.NamedNode(i) for i in iris]
+
+
+class OxigraphStore:
+    """A :class:`~ctrlgraph.store.base.GraphStore` over a pyoxigraph ``Store``.
+
+    ``path=None`` keeps everything in memory (tests, benchmarks); otherwise
+    the RocksDB-backed store in that folder is opened (and created if absent).
+    """
+
+    def __init__(self, path: Path | None = None, *, read_only: bool = False) -> None:
+        self.path = path
+        if path is None:
+            self._store = ox.Store()
+        elif read_only:
+            self._store = ox.Store.read_only(str(path))
+        else:
+            path.mkdir(parents=True, exist_ok=True)
+            self._store = ox.Store(str(path))
+
+    @property
+    def raw(self) -> ox.Store:
+        """The pyoxigraph store, for bulk loading and pySHACL."""
+        return self._store
+
+    def _query(
+        self,
+        query: str,
+        default_graphs: Sequence[str] | None,
+        named_graphs: Sequence[str] | None,
+    ) -> object:
+        try:
+            return self._store.query(
+                query,
+                default_graph=_graphs(default_graphs),
+                named_graphs=_graphs(named_graphs),
+            )
+        except OSError as exc:  # pragma: no cover - disk failure
+            raise StoreError(str(exc)) from exc
+
+    def select(
+        self,
+        query: str,
+        *,
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+    ) -> list[Row]:
+        solutions = self._query(query, default_graphs, named_graphs)
+        if not isinstance(solutions, ox.QuerySolutions):
+            raise StoreError("select() needs a SELECT query")
+        names = [v.value for v in solutions.variables]
+        rows: list[Row] = []
+        for solution in solutions:
+            row: Row = {}
+            for name in names:
+                term = solution[name]
+                if term is not None:
+                    row[name] = term_value(term)
+            rows.append(row)
+        return rows
+
+    def ask(self, query: str) -> bool:
+        return bool(self._query(query, None, None))
+
+    def update(self, update: str) -> None:
+        try:
+            self._store.update(update)
+        except OSError as exc:  # pragma: no cover - disk failure
+            raise StoreError(str(exc)) from exc
+
+    def replace_graphs(self, graphs: Mapping[str, str], *, extra_update: str = "") -> None:
+        """Replace named graphs in one SPARQL update, which Oxigraph applies
+        as a single transaction: either every graph changes or none does."""
+        operations: list[str] = []
+        for graph, ntriples in graphs.items():
+            iri = sparql_iri(graph)
+            operations.append(f"DROP SILENT GRAPH {iri}")
+            if ntriples.strip():
+                operations.append(f"INSERT DATA {{ GRAPH {iri} {{\n{ntriples}\n}} }}")
+        if extra_update.strip():
+            operations.append(extra_update)
+        if operations:
+            self.update(" ;\n".join(operations))
+
+    def graph_ntriples(self, graph: str) -> str:
+        """The graph as sorted N-Triples: byte-identical for identical graphs."""
+        quads = self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+        triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
+        text = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+        lines = sorted((text or b"").decode("utf-8").splitlines())
+        return "\n".join(lines) + ("\n" if lines else "")
+
+    def named_graphs(self) -> list[str]:
+        return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
+
+    def triple_count(self, graph: str | None = None) -> int:
+        if graph is None:
+            return len(self._store)
+        return sum(1 for _ in self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
+
+    def flush(self) -> None:
+        if self.path is not None:
+            self._store.flush()
+
+    def close(self) -> None:
+        if self.path is not None:
+            try:
+                self._store.flush()
+            except OSError:  # read-only stores cannot flush
+                pass
+        del self._store

@@ -1,0 +1,82 @@
+"""SHACL validation with pySHACL (reference content; evidence comes later)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyshacl
+from rdflib import Graph, Namespace
+from rdflib.namespace import RDF
+
+from ctrlgraph.paths import mappings_dir, ontology_dir, shapes_dir
+
+SH = Namespace("http://www.w3.org/ns/shacl#")
+
+
+@dataclass(frozen=True)
+class Violation:
+    focus: str
+    path: str | None
+    value: str | None
+    message: str
+    severity: str
+    shape: str | None
+
+
+@dataclass
+class ValidationOutcome:
+    conforms: bool
+    violations: list[Violation]
+    report: Graph
+
+
+def load_graph(files: Iterable[Path]) -> Graph:
+    graph = Graph()
+    for path in files:
+        graph.parse(path, format="turtle")
+    return graph
+
+
+def violations_of(report: Graph) -> list[Violation]:
+    """The validation results of a pySHACL report graph, as plain records."""
+    found: list[Violation] = []
+    for result in report.subjects(RDF.type, SH.ValidationResult):
+
+        def one(prop: object, node: object = result) -> str | None:
+            value = report.value(node, prop)  # type: ignore[arg-type]
+            return None if value is None else str(value)
+
+        found.append(
+            Violation(
+                focus=one(SH.focusNode) or "",
+                path=one(SH.resultPath),
+                value=one(SH.value),
+                message=one(SH.resultMessage) or "",
+                severity=(one(SH.resultSeverity) or "").rsplit("#", 1)[-1],
+                shape=one(SH.sourceShape),
+            )
+        )
+    return sorted(found, key=lambda v: (v.focus, v.path or "", v.message))
+
+
+def validate(data: Graph, shapes: Graph, ontology: Graph | None = None) -> ValidationOutcome:
+    conforms, report, _ = pyshacl.validate(
+        data,
+        shacl_graph=shapes,
+        ont_graph=ontology,
+        inference="none",
+        advanced=True,
+        allow_warnings=True,
+    )
+    assert isinstance(report, Graph)
+    return ValidationOutcome(bool(conforms), violations_of(report), report)
+
+
+def validate_reference(mappings: Path | None = None) -> ValidationOutcome:
+    """Validate every file under mappings/ against shapes/reference.ttl."""
+    data = load_graph(sorted((mappings or mappings_dir()).rglob("*.ttl")))
+    shapes = load_graph([shapes_dir() / "reference.ttl"])
+    ontology = load_graph(sorted(ontology_dir().glob("*.ttl")))
+    return validate(data, shapes, ontology)
