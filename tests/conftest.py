@@ -48,3 +48,77 @@ def sparql(ref_store: OxigraphStore):  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="session")
 def frameworks(ref_store: OxigraphStore) -> dict[str, Row]:
     return {str(r["id"]): r for r in reference.select(ref_store, "frameworks")}
+
+
+def require_tool(name: str) -> str:
+    """Path of an external tool; skipped locally when absent, a failure in CI
+    (where .ci/run installs it), so a missing install step cannot hide."""
+    import os
+    import shutil
+
+    path = shutil.which(name) or (str(FIXTURES.parent / "clients" / name) if name == "rsparql" else None)
+    if path and (name != "rsparql" or Path("/usr/share/java/jena-arq.jar").exists()):
+        return path
+    if os.environ.get("CI"):
+        pytest.fail(f"{name} is required in CI (.ci/run installs it)")
+    pytest.skip(f"{name} not installed")
+
+
+@pytest.fixture(scope="session")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """The real FastAPI app over a real on-disk store, in process."""
+    from fastapi.testclient import TestClient
+
+    from ctrlgraph.api.app import create_app
+    from ctrlgraph.api.settings import Settings
+
+    settings = Settings(data_dir=tmp_path_factory.mktemp("api-store"), query_timeout=3.0, sparql_workers=2)
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real `ctrlgraph serve` process on a loopback port; yields its base URL."""
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    port = _free_port()
+    data_dir = tmp_path_factory.mktemp("server-store")
+    log = (tmp_path_factory.mktemp("server-log") / "server.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ctrlgraph", "serve", "--data-dir", str(data_dir), "--port", str(port),
+         "--query-timeout", "3"],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}; see {log.name}")
+        try:
+            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    else:
+        process.kill()
+        raise RuntimeError("server did not become healthy in 120 s")
+    yield url
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()

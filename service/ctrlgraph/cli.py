@@ -119,5 +119,263 @@ def check() -> None:
     raise typer.Exit(1)
 
 
+# --------------------------------------------------------------------------
+# Serving and querying
+# --------------------------------------------------------------------------
+Url = Annotated[
+    str | None,
+    typer.Option("--url", envvar="CTRLGRAPH_URL", help="Ask a running server instead of the embedded store."),
+]
+
+FORMATS = {
+    "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+    "turtle": "text/turtle",
+    "ntriples": "application/n-triples",
+    "jsonld": "application/ld+json",
+    "rdfxml": "application/rdf+xml",
+}
+
+
+@app.command()
+def serve(
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+    host: Annotated[str, typer.Option(envvar="CTRLGRAPH_HOST")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(envvar="CTRLGRAPH_PORT")] = 8000,
+    query_timeout: Annotated[
+        float, typer.Option(envvar="CTRLGRAPH_QUERY_TIMEOUT", help="Seconds before a SPARQL query is stopped.")
+    ] = 10.0,
+    sparql_workers: Annotated[
+        int, typer.Option(envvar="CTRLGRAPH_SPARQL_WORKERS", help="Processes that evaluate /sparql queries.")
+    ] = 2,
+    workers: Annotated[int, typer.Option(help="HTTP worker processes (embedded store: 1).")] = 1,
+) -> None:
+    """Run the HTTP service (SPARQL endpoint, REST API, docs at /docs)."""
+    import os
+
+    import uvicorn
+
+    from ctrlgraph.api.settings import Settings
+
+    if workers != 1:
+        err.print(
+            "[red]the embedded store is opened by one process only: run with --workers 1 "
+            "(use several --sparql-workers for query throughput)[/]"
+        )
+        raise typer.Exit(2)
+    settings = Settings(data_dir=data_dir, query_timeout=query_timeout, sparql_workers=sparql_workers)
+    os.environ.update(settings.to_env())
+    console.print(f"ctrlgraph on http://{host}:{port}  (docs: /docs, SPARQL: /sparql, store: {data_dir})")
+    uvicorn.run("ctrlgraph.api.app:create_app_from_env", factory=True, host=host, port=port, workers=workers)
+
+
+def _remote(url: str, path: str, params: dict[str, object] | list[tuple[str, str]]) -> object:
+    import httpx
+
+    response = httpx.get(url.rstrip("/") + path, params=params, timeout=60)  # type: ignore[arg-type]
+    if response.status_code >= 400:
+        err.print(f"[red]{response.status_code}[/] {response.text}")
+        raise typer.Exit(1)
+    return response.json()
+
+
+def _local(data_dir: Path) -> OxigraphStore:
+    try:
+        store = OxigraphStore(data_dir)
+    except OSError as exc:
+        err.print(f"[red]cannot open the store in {data_dir}: {exc}[/] (is a server using it? try --url)")
+        raise typer.Exit(2) from exc
+    from ctrlgraph.loader import reference_graphs
+
+    if not reference_graphs(store):
+        load_reference(store)
+    return store
+
+
+@app.command()
+def query(
+    sparql: Annotated[str, typer.Argument(help="A SPARQL query (or @file.rq)")],
+    format: Annotated[str, typer.Option("--format", "-F", help="table, " + ", ".join(FORMATS))] = "table",
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+    url: Url = None,
+) -> None:
+    """Run a SPARQL query over the reference graph."""
+    import sys
+
+    if sparql.startswith("@"):
+        sparql = Path(sparql[1:]).read_text(encoding="utf-8")
+    if format != "table" and format not in FORMATS:
+        err.print(f"[red]unknown format {format!r}[/]; use table or one of {', '.join(FORMATS)}")
+        raise typer.Exit(2)
+    accept = "application/sparql-results+json, text/turtle;q=0.9" if format == "table" else FORMATS[format]
+    if url:
+        import httpx
+
+        response = httpx.post(
+            url.rstrip("/") + "/sparql",
+            content=sparql.encode(),
+            headers={"Content-Type": "application/sparql-query", "Accept": accept},
+            timeout=120,
+        )
+        status, media_type, body = response.status_code, response.headers.get("content-type", ""), response.content
+    else:
+        from ctrlgraph.loader import reference_graphs
+        from ctrlgraph.sparql.guard import QueryRefused, check
+        from ctrlgraph.sparql.negotiation import ALIASES, parse_accept
+        from ctrlgraph.sparql.worker import QueryJob, execute
+
+        store = _local(data_dir)
+        try:
+            check(sparql)
+        except QueryRefused as exc:
+            err.print(f"[red]{exc}[/]")
+            raise typer.Exit(1) from exc
+        graphs = reference_graphs(store)
+        job = QueryJob(sparql, graphs, graphs, parse_accept(accept, ALIASES), 0, 1 << 62)
+        answer = execute(store.raw, job)
+        store.close()
+        status, media_type, body = answer.status, answer.media_type, answer.body
+    if status >= 400:
+        err.print(f"[red]{status}[/] {body.decode('utf-8', 'replace')}")
+        raise typer.Exit(1)
+    if format == "table" and media_type.startswith("application/sparql-results+json"):
+        import json
+
+        data = json.loads(body)
+        if "boolean" in data:
+            console.print(str(data["boolean"]).lower())
+            return
+        names = data["head"]["vars"]
+        table = Table(*names)
+        for binding in data["results"]["bindings"]:
+            table.add_row(*(binding.get(n, {}).get("value", "") for n in names))
+        console.print(table)
+        return
+    sys.stdout.write(body.decode("utf-8"))
+
+
+@app.command("frameworks")
+def list_frameworks(data_dir: DataDir = DEFAULT_DATA_DIR, url: Url = None) -> None:
+    """The frameworks in the graph."""
+    from ctrlgraph import catalog
+    from ctrlgraph.models import Framework
+
+    if url:
+        rows = [Framework.model_validate(x) for x in _remote(url, "/v1/frameworks", {})]  # type: ignore[union-attr]
+    else:
+        store = _local(data_dir)
+        rows = catalog.frameworks(store)
+        store.close()
+    table = Table("id", "title", "version", "publisher", "requirements", "assessable", "mapped")
+    for f in rows:
+        table.add_row(
+            f.id,
+            f.title,
+            f.version or "",
+            f.publisher or "",
+            str(f.requirement_count),
+            str(f.assessable_count),
+            str(f.mapped_count),
+        )
+    console.print(table)
+
+
+@app.command()
+def shared(
+    framework: Annotated[list[str], typer.Option("--framework", "-f", help="Framework id (repeat)")],
+    min_frameworks: Annotated[int | None, typer.Option("--min", help="At least K of them (default: all)")] = None,
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+    url: Url = None,
+) -> None:
+    """Controls that serve several frameworks at once."""
+    from ctrlgraph import catalog
+    from ctrlgraph.models import SharedControls
+
+    k = min_frameworks or len(framework)
+    if url:
+        params = [("framework", f) for f in framework] + [("min_frameworks", str(k))]
+        result = SharedControls.model_validate(_remote(url, "/v1/shared-controls", params))
+    else:
+        store = _local(data_dir)
+        try:
+            result = catalog.shared_controls(store, framework, k)
+        except catalog.NotFound as exc:
+            err.print(f"[red]{exc}[/]; valid: {', '.join(exc.valid)}")
+            raise typer.Exit(1) from exc
+        finally:
+            store.close()
+    table = Table("control", "title", "frameworks", "requirements", *framework)
+    for c in result.controls:
+        table.add_row(
+            c.notation,
+            c.title,
+            str(c.framework_count),
+            str(c.requirement_count),
+            *(" ".join(r.notation for r in c.requirements.get(f, [])) for f in framework),
+        )
+    console.print(table)
+    console.print(f"{result.count} control(s) serve at least {k} of {len(framework)} framework(s)")
+
+
+@app.command()
+def crosswalk(
+    source: Annotated[str, typer.Argument(help="Source framework id")],
+    target: Annotated[str, typer.Argument(help="Target framework id")],
+    format: Annotated[str, typer.Option("--format", "-F", help="table, csv, sssom or json")] = "table",
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+    url: Url = None,
+) -> None:
+    """Requirement pairs between two frameworks, derived through shared controls."""
+    import sys
+
+    from ctrlgraph import catalog
+    from ctrlgraph.api.reference import sssom_tsv
+    from ctrlgraph.models import Crosswalk
+
+    if format not in ("table", "csv", "sssom", "json"):
+        err.print(f"[red]unknown format {format!r}[/]; use table, csv, sssom or json")
+        raise typer.Exit(2)
+    if url:
+        result = Crosswalk.model_validate(_remote(url, "/v1/crosswalk", {"source": source, "target": target}))
+    else:
+        store = _local(data_dir)
+        try:
+            result = catalog.crosswalk(store, source, target)
+        except catalog.NotFound as exc:
+            err.print(f"[red]{exc}[/]; valid: {', '.join(exc.valid)}")
+            raise typer.Exit(1) from exc
+        finally:
+            store.close()
+    if format == "json":
+        sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+    elif format == "sssom":
+        sys.stdout.write(sssom_tsv(result))
+    elif format == "csv":
+        import csv
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(["source", "target", "relationship", "determined", "strength", "via"])
+        for p in result.pairs:
+            writer.writerow(
+                [p.source, p.target, p.relationship, p.determined, p.strength, " ".join(x.control for x in p.paths)]
+            )
+    else:
+        table = Table(source, "title", target, "title", "relationship", "strength", "via")
+        for p in result.pairs:
+            table.add_row(
+                p.source,
+                p.source_title,
+                p.target,
+                p.target_title,
+                p.relationship,
+                str(p.strength),
+                " ".join(x.control for x in p.paths),
+            )
+        console.print(table)
+        console.print(f"{result.count} pair(s)")
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()

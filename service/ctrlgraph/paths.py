@@ -21,8 +21,7 @@ def data_root() -> Path:
     if (_CHECKOUT / "ontology").is_dir():
         return _CHECKOUT
     raise FileNotFoundError(
-        "ctrlgraph's reference data (ontology/, mappings/, shapes/) was not found "
-        f"in {_BUNDLED} or {_CHECKOUT}"
+        f"ctrlgraph's reference data (ontology/, mappings/, shapes/) was not found in {_BUNDLED} or {_CHECKOUT}"
     )
 
 

@@ -82,11 +82,7 @@ def sparql_literal(value: str | int | float | bool) -> str:
     if isinstance(value, float):
         return f'"{value!r}"^^<{XSD}double>'
     escaped = (
-        value.replace("\\", "\\\\")
-        .replace('"', '\\"')
-        .replace("\n", "\\n")
-        .replace("\r", "\\r")
-        .replace("\t", "\\t")
+        value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
     )
     return f'"{escaped}"'
 

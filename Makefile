@@ -1,0 +1,25 @@
+# Two commands for a newcomer: `make run` starts the service, `make test` runs
+# the tests. Both create the virtual environment (.venv) on first use.
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test lint bench-smoke
+
+$(BIN)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e ".[test]"
+	touch $@
+
+run: $(BIN)/.installed
+	$(BIN)/ctrlgraph serve
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: lint
+	$(BIN)/pytest
+
+bench-smoke: $(BIN)/.installed
+	$(BIN)/python bench/run.py --scale 0.005 --repeat 3 --output bench/out/smoke.md

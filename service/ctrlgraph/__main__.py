@@ -1,0 +1,3 @@
+from ctrlgraph.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""The HTTP service (FastAPI): /sparql, /v1 and /healthz."""

@@ -1,0 +1,78 @@
+"""The FastAPI application: /healthz, /sparql, /v1/… and the OpenAPI docs."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from ctrlgraph import __version__, catalog
+from ctrlgraph.api import reference, sparql
+from ctrlgraph.api.settings import Settings
+from ctrlgraph.loader import load_reference, reference_graphs
+from ctrlgraph.sparql.pool import QueryPool
+from ctrlgraph.store import OxigraphStore
+
+DESCRIPTION = """
+ctrlgraph models ISO/IEC 42001:2023, ISO/IEC 27001:2022, ISO 9001:2015, the ISO
+Harmonized Structure and the EU AI Act (Regulation (EU) 2024/1689) as one RDF
+graph of requirements mapped onto a common control set with NIST IR 8477
+set-theory relationships.
+
+* `/sparql` — SPARQL 1.1 Protocol (read-only).
+* `/v1/…` — JSON (CSV where a table is natural).
+
+ISO content is limited to identifiers and short titles. EU AI Act text:
+© European Union, reused under Commission Decision 2011/833/EU.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store = OxigraphStore(settings.data_dir)
+        load_reference(store)  # first start loads; later starts skip unchanged files
+        store.flush()
+        app.state.store = store
+        app.state.settings = settings
+        app.state.generation = 0
+        app.state.query_pool = QueryPool(str(settings.data_dir), settings.sparql_workers)
+        try:
+            yield
+        finally:
+            app.state.query_pool.close()
+            store.close()
+
+    app = FastAPI(
+        title="ctrlgraph",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        license_info={"name": "Apache-2.0"},
+    )
+
+    @app.exception_handler(catalog.NotFound)
+    async def not_found(_: Request, exc: catalog.NotFound) -> JSONResponse:
+        return JSONResponse(
+            status_code=404,
+            content={"detail": f"unknown {exc.kind}: {exc.value!r}", "valid": exc.valid},
+        )
+
+    @app.get("/healthz", tags=["service"])
+    def healthz(request: Request) -> dict[str, object]:
+        """Answers 200 once the store is open and the reference graph loaded."""
+        graphs = reference_graphs(request.app.state.store)
+        return {"status": "ok" if graphs else "empty", "version": __version__, "graphs": len(graphs)}
+
+    app.include_router(sparql.router)
+    app.include_router(reference.router)
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory`` (used when serving with several workers)."""
+    return create_app(Settings.from_env())

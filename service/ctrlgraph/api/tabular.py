@@ -1,0 +1,32 @@
+"""JSON by default; CSV where a table is natural (?format=csv or Accept: text/csv)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+
+from fastapi import Request
+from fastapi.responses import Response
+
+from ctrlgraph.sparql.negotiation import choose, parse_accept
+
+
+def wants_csv(request: Request, format: str | None) -> bool:
+    if format is not None:
+        return format == "csv"
+    accept = parse_accept(request.headers.get("accept"))
+    return choose(accept, ["application/json", "text/csv"]) == "text/csv"
+
+
+def csv_response(header: Sequence[str], rows: Iterable[Sequence[object]], filename: str) -> Response:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if v is None else v for v in row])
+    return Response(
+        buffer.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'},
+    )

@@ -1,0 +1,106 @@
+"""Code that runs inside a query worker process.
+
+Kept free of heavy imports: a worker is respawned after every timeout.
+Each worker opens the on-disk store read-only (it can never write) and reopens
+it when the serving process reports a newer store generation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+
+import pyoxigraph as ox
+
+from ctrlgraph.sparql.negotiation import GRAPH_TYPES, SOLUTION_TYPES, MediaRange, choose
+
+
+@dataclass(frozen=True)
+class QueryJob:
+    query: str
+    default_graphs: list[str] | None
+    named_graphs: list[str] | None
+    accept: list[MediaRange]
+    generation: int
+    max_result_bytes: int
+
+
+@dataclass(frozen=True)
+class QueryAnswer:
+    status: int
+    media_type: str
+    body: bytes
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class _CappedBuffer:
+    """A write target that stops serialization once the cap is passed."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        self.parts: list[bytes] = []
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self.size += len(data)
+        if self.size > self.cap:
+            raise _TooLarge
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def getvalue(self) -> bytes:
+        return b"".join(self.parts)
+
+
+def _error(status: int, message: str) -> QueryAnswer:
+    return QueryAnswer(status, "text/plain; charset=utf-8", message.encode("utf-8"))
+
+
+def execute(store: ox.Store, job: QueryJob) -> QueryAnswer:
+    try:
+        result = store.query(
+            job.query,
+            default_graph=None if job.default_graphs is None else [ox.NamedNode(g) for g in job.default_graphs],
+            named_graphs=None if job.named_graphs is None else [ox.NamedNode(g) for g in job.named_graphs],
+        )
+    except SyntaxError as exc:
+        return _error(400, f"SPARQL syntax error: {exc}")
+    except (OSError, ValueError) as exc:
+        return _error(400, f"query could not be evaluated: {exc}")
+    offered = GRAPH_TYPES if isinstance(result, ox.QueryTriples) else SOLUTION_TYPES
+    media_type = choose(job.accept, offered)
+    if media_type is None:
+        return _error(406, "none of the accepted media types can carry this result; offered: " + ", ".join(offered))
+    buffer = _CappedBuffer(job.max_result_bytes)
+    try:
+        if isinstance(result, ox.QueryTriples):
+            result.serialize(buffer, ox.RdfFormat.from_media_type(media_type))
+        else:
+            result.serialize(buffer, ox.QueryResultsFormat.from_media_type(media_type))
+    except _TooLarge:
+        return _error(
+            413, f"the result is larger than the limit of {job.max_result_bytes} bytes: add a LIMIT or narrow the query"
+        )
+    except (OSError, ValueError) as exc:
+        return _error(400, f"query could not be evaluated: {exc}")
+    charset = "; charset=utf-8" if media_type.startswith("text/") or "json" in media_type else ""
+    return QueryAnswer(200, media_type + charset, buffer.getvalue())
+
+
+def serve(conn: Connection, store_path: str) -> None:  # pragma: no cover - runs in a child process
+    store: ox.Store | None = None
+    generation = -1
+    while True:
+        try:
+            job: QueryJob | None = conn.recv()
+        except (EOFError, KeyboardInterrupt):
+            return
+        if job is None:
+            return
+        if store is None or job.generation != generation:
+            store = ox.Store.read_only(store_path)
+            generation = job.generation
+        conn.send(execute(store, job))
