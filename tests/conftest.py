@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from ctrlgraph import reference
 from ctrlgraph.loader import load_reference
 from ctrlgraph.store import OxigraphStore
 from ctrlgraph.store.base import Row
 
 FIXTURES = Path(__file__).parent / "fixtures"
+# Rich tables wrap at 80 columns when not on a terminal; keep CLI output whole.
+os.environ.setdefault("COLUMNS", "250")
 
 
 @pytest.fixture(scope="session")
@@ -98,8 +102,18 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data_dir = tmp_path_factory.mktemp("server-store")
     log = (tmp_path_factory.mktemp("server-log") / "server.log").open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "ctrlgraph", "serve", "--data-dir", str(data_dir), "--port", str(port),
-         "--query-timeout", "3"],
+        [
+            sys.executable,
+            "-m",
+            "ctrlgraph",
+            "serve",
+            "--data-dir",
+            str(data_dir),
+            "--port",
+            str(port),
+            "--query-timeout",
+            "3",
+        ],
         stdout=log,
         stderr=subprocess.STDOUT,
     )

@@ -30,9 +30,10 @@ def test_frameworks_json_and_csv(client: TestClient) -> None:
     assert response.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.text)))
     assert {r["id"] for r in rows} == set(by_id)
-    assert int(next(r for r in rows if r["id"] == "iso27001-2022")["requirements"]) == by_id["iso27001-2022"][
-        "requirement_count"
-    ]
+    assert (
+        int(next(r for r in rows if r["id"] == "iso27001-2022")["requirements"])
+        == by_id["iso27001-2022"]["requirement_count"]
+    )
     assert client.get("/v1/frameworks?format=csv").text == response.text
 
 
@@ -44,7 +45,9 @@ def test_requirement_tree(client: TestClient) -> None:
     assert sum(1 for n in nodes.values() if n["type"] == "Annex A control") == 38
     orders = [n["order"] for n in tree["requirements"]]
     assert orders == sorted(orders)
-    csv_rows = list(csv.DictReader(io.StringIO(client.get("/v1/frameworks/iso42001-2023/requirements?format=csv").text)))
+    csv_rows = list(
+        csv.DictReader(io.StringIO(client.get("/v1/frameworks/iso42001-2023/requirements?format=csv").text))
+    )
     assert len(csv_rows) == tree["count"]
 
 
@@ -101,9 +104,7 @@ def test_controls_list_and_detail(client: TestClient) -> None:
 
 def test_shared_controls_ranked_and_checked_against_sparql(client: TestClient, ref_store: OxigraphStore) -> None:
     fws = ["iso42001-2023", "iso27001-2022", "iso9001-2015"]
-    body = client.get(
-        "/v1/shared-controls", params=[*(("framework", f) for f in fws), ("min_frameworks", "3")]
-    ).json()
+    body = client.get("/v1/shared-controls", params=[*(("framework", f) for f in fws), ("min_frameworks", "3")]).json()
     assert body["count"] > 5
     keys = [(c["framework_count"], c["requirement_count"]) for c in body["controls"]]
     assert keys == sorted(keys, reverse=True)
@@ -164,7 +165,9 @@ def test_crosswalk_composition_and_formats(client: TestClient) -> None:
             if expected:
                 assert x["relationship"] == expected, x
     csv_rows = list(
-        csv.DictReader(io.StringIO(client.get("/v1/crosswalk?source=iso42001-2023&target=iso27001-2022&format=csv").text))
+        csv.DictReader(
+            io.StringIO(client.get("/v1/crosswalk?source=iso42001-2023&target=iso27001-2022&format=csv").text)
+        )
     )
     assert len(csv_rows) == body["count"]
     sssom = client.get("/v1/crosswalk?source=iso42001-2023&target=iso27001-2022&format=sssom").text

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from typer.testing import CliRunner
+
 from ctrlgraph.cli import app
 from ctrlgraph.iri import GRAPH
 from ctrlgraph.loader import LoadError, load_reference
 from ctrlgraph.paths import data_root, reference_files
 from ctrlgraph.store import OxigraphStore
-from typer.testing import CliRunner
 
 runner = CliRunner()
 
@@ -94,7 +95,7 @@ def test_cli_load_and_stats(source: Path, tmp_path: Path) -> None:
     assert stats.exit_code == 0, stats.output
     assert "iso42001-2023" in stats.output and "eu-ai-act-2024" in stats.output
 
-    (source / "mappings" / "controls.ttl").write_text("@prefix x: <y> .\nx:a x:b", encoding="utf-8")
+    (source / "mappings" / "controls.ttl").write_text("@prefix x: <http://x/> .\nx:a x:b", encoding="utf-8")
     failed = runner.invoke(app, ["load", "--data-dir", str(db), "--source", str(source)])
     assert failed.exit_code == 2
     assert "controls.ttl:2" in failed.output.replace("\n", "")

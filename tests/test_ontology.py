@@ -6,9 +6,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from rdflib import OWL, RDF, RDFS, Graph, URIRef
+
 from ctrlgraph.iri import CG
 from ctrlgraph.paths import mappings_dir, ontology_dir
-from rdflib import OWL, RDF, RDFS, Graph, URIRef
 
 ONTOLOGY = ontology_dir() / "ctrlgraph.ttl"
 ONTOLOGY_FILES = sorted(ontology_dir().glob("*.ttl"))
@@ -18,9 +19,7 @@ def test_every_term_has_label_and_comment() -> None:
     g = Graph().parse(ONTOLOGY)
     terms = {s for s in g.subjects() if isinstance(s, URIRef) and str(s).startswith(CG)}
     assert len(terms) > 50
-    missing = sorted(
-        str(t) for t in terms if (t, RDFS.label, None) not in g or (t, RDFS.comment, None) not in g
-    )
+    missing = sorted(str(t) for t in terms if (t, RDFS.label, None) not in g or (t, RDFS.comment, None) not in g)
     assert missing == []
 
 

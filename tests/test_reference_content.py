@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+
 from ctrlgraph.store.base import Row
 
 Sparql = Callable[[str], list[Row]]
@@ -104,9 +105,7 @@ def test_every_iso_clause_4_to_10_links_to_the_harmonized_structure(sparql: Spar
                ?hs skos:inScheme/dcterms:identifier "iso-hs" } }"""
     )
     assert rows == []
-    linked = count(
-        sparql, "SELECT (COUNT(DISTINCT ?r) AS ?n) WHERE { ?l a cg:RequirementLink ; cg:requirement ?r }"
-    )
+    linked = count(sparql, "SELECT (COUNT(DISTINCT ?r) AS ?n) WHERE { ?l a cg:RequirementLink ; cg:requirement ?r }")
     assert linked > 100
 
 
@@ -136,9 +135,7 @@ def test_controls_in_range_and_domains(sparql: Sparql) -> None:
 
 
 def test_relationships_are_not_mostly_intersects(sparql: Sparql) -> None:
-    rows = sparql(
-        "SELECT ?rel (COUNT(?m) AS ?n) WHERE { ?m a cg:Mapping ; cg:relationship ?rel } GROUP BY ?rel"
-    )
+    rows = sparql("SELECT ?rel (COUNT(?m) AS ?n) WHERE { ?m a cg:Mapping ; cg:relationship ?rel } GROUP BY ?rel")
     by_rel = {str(r["rel"]).rsplit("#", 1)[-1]: int(r["n"]) for r in rows}
     total = sum(by_rel.values())
     assert by_rel.get("intersectsWith", 0) < 0.4 * total

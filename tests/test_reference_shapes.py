@@ -5,9 +5,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from rdflib import Graph
+
 from ctrlgraph.paths import mappings_dir, ontology_dir, shapes_dir
 from ctrlgraph.validation import load_graph, validate, validate_reference
-from rdflib import Graph
 
 
 def test_mappings_conform_to_reference_shapes() -> None:

@@ -86,13 +86,12 @@ def stats(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
     if not rows:
         err.print("the store is empty: run `ctrlgraph load` first")
         raise typer.Exit(1)
-    table = Table("framework", "title", "version", "requirements", "assessable", "mapped", "unmapped")
+    table = Table("framework", "version", "requirements", "assessable", "mapped", "unmapped")
     for row in rows:
         assessable = int(row.get("assessableRequirements", 0))
         mapped = int(row.get("mappedRequirements", 0))
         table.add_row(
             str(row["id"]),
-            str(row["title"]),
             str(row.get("version", "")),
             str(row.get("requirements", 0)),
             str(assessable),

@@ -23,7 +23,7 @@ import pyoxigraph as ox
 from ctrlgraph import queries
 from ctrlgraph.iri import CG, DCTERMS, DERIVED_GRAPH, GRAPH, META_GRAPH, RDF, XSD
 from ctrlgraph.paths import data_root, reference_files
-from ctrlgraph.store.base import GraphStore, Iri, bind, sparql_iri, sparql_literal
+from ctrlgraph.store.base import GraphStore, Iri, bind, combine_updates, sparql_iri, sparql_literal
 
 
 class LoadError(Exception):
@@ -135,6 +135,6 @@ def load_reference(
     if report.changed or force:
         derive = bind(queries.load("derive/coverage"), {"derived": Iri(DERIVED_GRAPH)})
         meta = _meta_update(changes, report.removed)
-        store.replace_graphs(new_content, extra_update=" ;\n".join(part for part in (meta, derive) if part))
+        store.replace_graphs(new_content, extra_update=combine_updates([meta, derive]))
     report.triples = sum(c for _, _, c in changes.values())
     return report

@@ -51,12 +51,15 @@ class _CappedBuffer:
         self.parts.append(bytes(data))
         return len(data)
 
+    def flush(self) -> None:
+        pass
+
     def getvalue(self) -> bytes:
         return b"".join(self.parts)
 
 
 def _error(status: int, message: str) -> QueryAnswer:
-    return QueryAnswer(status, "text/plain; charset=utf-8", message.encode("utf-8"))
+    return QueryAnswer(status, "text/plain; charset=utf-8", (message + "\n").encode("utf-8"))
 
 
 def execute(store: ox.Store, job: QueryJob) -> QueryAnswer:
@@ -103,4 +106,8 @@ def serve(conn: Connection, store_path: str) -> None:  # pragma: no cover - runs
         if store is None or job.generation != generation:
             store = ox.Store.read_only(store_path)
             generation = job.generation
-        conn.send(execute(store, job))
+        try:
+            answer = execute(store, job)
+        except Exception as exc:
+            answer = _error(500, f"the query failed: {type(exc).__name__}")
+        conn.send(answer)

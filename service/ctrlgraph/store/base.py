@@ -48,7 +48,11 @@ class GraphStore(Protocol):
         *,
         default_graphs: Sequence[str] | None = None,
         named_graphs: Sequence[str] | None = None,
-    ) -> list[Row]: ...
+        union_default: bool = False,
+    ) -> list[Row]:
+        """Run a SELECT. The dataset is either explicit (default/named graph
+        IRIs) or, with ``union_default``, the union of every graph."""
+        ...
 
     def ask(self, query: str) -> bool: ...
 
@@ -78,7 +82,7 @@ def sparql_literal(value: str | int | float | bool) -> str:
     if isinstance(value, bool):
         return f'"{str(value).lower()}"^^<{XSD}boolean>'
     if isinstance(value, int):
-        return f'"{value}"^^<{XSD}integer>'
+        return str(value)  # a bare integer token is an xsd:integer, and LIMIT needs one
     if isinstance(value, float):
         return f'"{value!r}"^^<{XSD}double>'
     escaped = (
@@ -119,6 +123,33 @@ def bind(template: str, params: Mapping[str, object]) -> str:
     if unused:
         raise KeyError(f"query parameters not in the query: {sorted(unused)}")
     return text
+
+
+_PROLOGUE_LINE = re.compile(r"^\s*(PREFIX\s+[^\n]*|BASE\s+[^\n]*|#[^\n]*)?\s*$", re.IGNORECASE)
+
+
+def combine_updates(parts: Sequence[str]) -> str:
+    """Join SPARQL updates into one request, moving each part's PREFIX/BASE
+    lines to the front (some parsers reject a prologue after ';')."""
+    prologue: list[str] = []
+    bodies: list[str] = []
+    for part in parts:
+        lines = part.strip().splitlines()
+        body_start = 0
+        for index, line in enumerate(lines):
+            if not _PROLOGUE_LINE.match(line):
+                body_start = index
+                break
+        else:
+            body_start = len(lines)
+        for line in lines[:body_start]:
+            stripped = line.strip()
+            if stripped.upper().startswith(("PREFIX", "BASE")) and stripped not in prologue:
+                prologue.append(stripped)
+        body = "\n".join(lines[body_start:]).strip()
+        if body:
+            bodies.append(body)
+    return "\n".join(prologue) + ("\n" if prologue else "") + " ;\n".join(bodies)
 
 
 def literal_value(lexical: str, datatype: str | None) -> str | int | float | bool:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from ctrlgraph.store.base import Row, StoreError, literal_value, sparql_iri
+from ctrlgraph.store.base import Row, StoreError, combine_updates, literal_value, sparql_iri
 
 
 def term_value(term: object) -> str | int | float | bool:
@@ -51,8 +51,11 @@ class OxigraphStore:
         query: str,
         default_graphs: Sequence[str] | None,
         named_graphs: Sequence[str] | None,
+        union_default: bool = False,
     ) -> object:
         try:
+            if union_default:
+                return self._store.query(query, use_default_graph_as_union=True)
             return self._store.query(
                 query,
                 default_graph=_graphs(default_graphs),
@@ -67,8 +70,9 @@ class OxigraphStore:
         *,
         default_graphs: Sequence[str] | None = None,
         named_graphs: Sequence[str] | None = None,
+        union_default: bool = False,
     ) -> list[Row]:
-        solutions = self._query(query, default_graphs, named_graphs)
+        solutions = self._query(query, default_graphs, named_graphs, union_default)
         if not isinstance(solutions, ox.QuerySolutions):
             raise StoreError("select() needs a SELECT query")
         names = [v.value for v in solutions.variables]
@@ -103,7 +107,7 @@ class OxigraphStore:
         if extra_update.strip():
             operations.append(extra_update)
         if operations:
-            self.update(" ;\n".join(operations))
+            self.update(combine_updates(operations))
 
     def graph_ntriples(self, graph: str) -> str:
         """The graph as sorted N-Triples: byte-identical for identical graphs."""
