@@ -158,3 +158,143 @@ class Crosswalk(BaseModel):
     target: str
     count: int
     pairs: list[CrosswalkPair]
+
+
+# --------------------------------------------------------------------------
+# Organizations: evidence, validation, classification, gaps, KPIs
+# --------------------------------------------------------------------------
+class ValidationResult(BaseModel):
+    severity: str = Field(description="Violation (refused), Warning (stored, reported) or Info")
+    focus: str = Field(description="The node the result is about")
+    path: str | None = None
+    value: str | None = None
+    message: str = Field(description="What to fix")
+
+
+class ValidationReport(BaseModel):
+    conforms: bool = Field(description="No violations (warnings may remain)")
+    as_of: str
+    violations: int
+    warnings: int
+    results: list[ValidationResult]
+
+
+class WriteResult(BaseModel):
+    organization: str
+    mode: str
+    triples: int = Field(description="Triples in the organization's evidence after the write")
+    validation: ValidationReport
+
+
+class Organization(BaseModel):
+    id: str
+    name: str
+
+
+class KeyCreated(BaseModel):
+    key_id: str
+    key: str = Field(description="The key itself: shown once, stored only as a hash")
+    organization: str | None
+    scopes: list[str]
+
+
+class RuleApplied(BaseModel):
+    rule: str = Field(description="The rule, with its legal basis")
+    facts: list[str] = Field(description="The inventory facts it used")
+
+
+class SystemClassification(BaseModel):
+    system: str
+    name: str
+    roles: list[str]
+    categories: list[str] = Field(description="prohibited, high-risk, transparency, GPAI, GPAI systemic risk, minimal")
+    high_risk: bool
+    rules: list[RuleApplied]
+
+
+class Classification(BaseModel):
+    organization: str
+    systems: list[SystemClassification]
+    applicable_requirements: int
+    not_applicable_requirements: int
+
+
+class ControlState(BaseModel):
+    control: str
+    relationship: str
+    strength: int
+    state: str = Field(description="in place | invalid | unevidenced | planned | not applicable | absent")
+    evidence: list[str] = Field(default_factory=list)
+    problems: list[str] = Field(default_factory=list, description="Why evidence does not count (expired, SHACL)")
+    justification: str | None = None
+
+
+class RequirementGap(BaseModel):
+    framework: str
+    notation: str
+    title: str
+    status: str = Field(description="met | partial | gap | invalid | not applicable")
+    reason: str
+    controls: list[ControlState]
+
+
+class FrameworkSummary(BaseModel):
+    framework: str
+    applicable: int
+    met: int
+    partial: int
+    gap: int
+    invalid: int
+    not_applicable: int
+    percent_met: float = Field(description="met / applicable × 100")
+
+
+class ClosingControl(BaseModel):
+    control: str
+    title: str
+    closes: int = Field(description="Open requirements its implementation alone would close (equal/subset)")
+    contributes: int = Field(description="Open requirements it would help close (superset/intersects)")
+    requirements: list[str] = Field(description="framework:notation of the requirements it closes")
+
+
+class GapAnalysis(BaseModel):
+    organization: str
+    as_of: str
+    summary: list[FrameworkSummary]
+    requirements: list[RequirementGap]
+    closes_most: list[ClosingControl]
+
+
+class MetricOut(BaseModel):
+    name: str
+    system: str | None = None
+    kind: str | None = None
+    threshold: float
+    direction: str
+    value: float
+    within_threshold: bool
+
+
+class TierCompleteness(BaseModel):
+    tier: str
+    expected: int = Field(description="Expected document kinds of this tier (ontology/evidence.ttl)")
+    present: int = Field(description="Expected kinds present, approved and not overdue for review")
+    percent: float
+    documents: int = Field(description="All documents of this tier")
+
+
+class Kpis(BaseModel):
+    organization: str
+    as_of: str
+    ai_systems: int
+    risk_assessment_coverage: float = Field(description="% of AI systems with a current risk assessment")
+    risks: int
+    risk_treatment_implementation: float = Field(description="% of identified risks with an implemented treatment")
+    incidents: int
+    mean_time_to_detect_hours: float | None = None
+    mean_time_to_respond_hours: float | None = None
+    mean_time_to_resolve_hours: float | None = None
+    metrics: list[MetricOut]
+    metrics_out_of_threshold: int
+    documentation: list[TierCompleteness]
+    percent_met: dict[str, float] = Field(description="% of applicable requirements met, per framework")

@@ -9,8 +9,9 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from ctrlgraph import __version__, catalog
-from ctrlgraph.api import reference, sparql
+from ctrlgraph.api import orgs, reference, sparql
 from ctrlgraph.api.settings import Settings
+from ctrlgraph.evidence import tenants
 from ctrlgraph.loader import load_reference, reference_graphs
 from ctrlgraph.sparql.pool import QueryPool
 from ctrlgraph.store import OxigraphStore
@@ -36,6 +37,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = OxigraphStore(settings.data_dir)
         load_reference(store)  # first start loads; later starts skip unchanged files
+        if settings.admin_key:
+            tenants.ensure_admin_key(store, settings.admin_key)
+        if settings.demo:
+            from ctrlgraph.demo import install_demo
+
+            install_demo(store)
         store.flush()
         app.state.store = store
         app.state.settings = settings
@@ -70,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(sparql.router)
     app.include_router(reference.router)
+    app.include_router(orgs.router)
     return app
 
 

@@ -14,6 +14,10 @@ class Settings:
     sparql_workers: int = 2
     max_result_bytes: int = 50_000_000
     max_body_bytes: int = 20_000_000
+    #: An admin key to accept (its hash is stored on start); for bootstrapping.
+    admin_key: str | None = None
+    #: Install the demo organization on start.
+    demo: bool = False
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -24,6 +28,8 @@ class Settings:
             sparql_workers=int(env.get("CTRLGRAPH_SPARQL_WORKERS", "2")),
             max_result_bytes=int(env.get("CTRLGRAPH_MAX_RESULT_BYTES", "50000000")),
             max_body_bytes=int(env.get("CTRLGRAPH_MAX_BODY_BYTES", "20000000")),
+            admin_key=env.get("CTRLGRAPH_ADMIN_KEY") or None,
+            demo=env.get("CTRLGRAPH_DEMO", "") == "1",
         )
 
     def to_env(self) -> dict[str, str]:
@@ -33,4 +39,6 @@ class Settings:
             "CTRLGRAPH_SPARQL_WORKERS": str(self.sparql_workers),
             "CTRLGRAPH_MAX_RESULT_BYTES": str(self.max_result_bytes),
             "CTRLGRAPH_MAX_BODY_BYTES": str(self.max_body_bytes),
+            **({"CTRLGRAPH_ADMIN_KEY": self.admin_key} if self.admin_key else {}),
+            "CTRLGRAPH_DEMO": "1" if self.demo else "",
         }

@@ -16,10 +16,13 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, Response
 
+from ctrlgraph.api.auth import optional_principal
+from ctrlgraph.evidence import repository
+from ctrlgraph.evidence.tenants import Principal
 from ctrlgraph.iri import META_GRAPH
 from ctrlgraph.loader import reference_graphs
 from ctrlgraph.sparql.guard import QueryRefused, check, looks_like_update
@@ -128,20 +131,29 @@ async def sparql_post(request: Request) -> Response:
     return await _answer(request, query, default, named)
 
 
-def readable_graphs(request: Request) -> list[str]:
-    """Graphs the caller may read: the reference graphs (and, once keys exist,
-    the caller's own organization graph)."""
-    return [*reference_graphs(request.app.state.store), META_GRAPH]
+def readable_graphs(request: Request, principal: Principal | None) -> list[str]:
+    """Graphs the caller may read: the reference graphs, plus, with an
+    organization key, that organization's evidence and validation graphs.
+    (An admin key reads the reference graphs only: it manages tenants, it
+    does not browse their evidence over SPARQL.)"""
+    graphs = [*reference_graphs(request.app.state.store), META_GRAPH]
+    if principal is not None and principal.org is not None and principal.may("read", principal.org):
+        graphs += [repository.evidence_graph(principal.org), repository.report_graph(principal.org)]
+    return graphs
 
 
 async def _answer(request: Request, query: str, default: list[str], named: list[str]) -> Response:
+    try:
+        principal = await optional_principal(request)
+    except HTTPException as exc:
+        return _text(exc.status_code, str(exc.detail))
     try:
         clauses = check(query)
     except QueryRefused as exc:
         return _text(400, str(exc))
     if looks_like_update(query):
         return _text(403, READ_ONLY)
-    allowed = await run_in_threadpool(readable_graphs, request)
+    allowed = await run_in_threadpool(readable_graphs, request, principal)
     allowed_set = set(allowed)
     # Protocol parameters take precedence over the query's own dataset clauses.
     if default or named:

@@ -1,0 +1,1 @@
+"""Organization analyses: AI Act applicability, gap analysis, KPIs."""

@@ -1,0 +1,258 @@
+"""Gap analysis: per applicable assessable requirement, is it met, and why.
+
+A control's state in the organization:
+  in place      implemented/operational, with at least one evidence artifact
+                that is not expired and has no SHACL result against it
+  invalid       implemented/operational, but every evidence artifact is
+                expired or fails the shapes
+  unevidenced   implemented/operational, no evidence artifact
+  planned       planned only
+  not applicable excluded with a justification
+  absent        no implementation recorded
+
+A requirement's status, from its mappings ("requirement REL control"):
+  not applicable  an AI Act rule says the obligation does not apply, or every
+                  mapped control is excluded with a justification
+  met             an equal/subset control is in place; or the requirement has
+                  two or more superset controls and all are in place (they
+                  cover it together)
+  invalid         otherwise, an equal/subset control is in place on paper but
+                  its evidence is expired or fails the shapes
+  partial         otherwise, some mapped control is in place (an intersecting
+                  or superset one, some of several, or one without evidence)
+  gap             nothing in place
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from ctrlgraph import catalog, queries
+from ctrlgraph.analysis.classification import applicability
+from ctrlgraph.iri import CG
+from ctrlgraph.models import (
+    ClosingControl,
+    ControlState,
+    FrameworkSummary,
+    GapAnalysis,
+    RequirementGap,
+)
+from ctrlgraph.store.base import GraphStore, Iri, bind
+
+AI_ACT = "eu-ai-act-2024"
+COVERS = {"equal", "subset of"}
+IN_PLACE_STATUSES = {CG + "Implemented", CG + "Operational"}
+
+
+@dataclass
+class OrgControl:
+    status: str
+    justification: str | None = None
+    evidence: dict[str, str] = field(default_factory=dict)  # iri -> label
+    problems: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+
+    def state(self) -> str:
+        if self.status == CG + "NotApplicable":
+            return "not applicable"
+        if self.status == CG + "Planned":
+            return "planned"
+        if not self.evidence:
+            return "unevidenced"
+        if any(not self.problems.get(e) for e in self.evidence):
+            return "in place"
+        return "invalid"
+
+
+def control_states(store: GraphStore, evidence_graph: str, report_graph: str, as_of: date) -> dict[str, OrgControl]:
+    text = bind(queries.load("org/control_states"), {"evidence": Iri(evidence_graph), "report": Iri(report_graph)})
+    states: dict[str, OrgControl] = {}
+    for row in store.select(text, union_default=True):
+        control = str(row["control"])
+        current = states.get(control)
+        status = str(row["status"])
+        # Several implementations of one control: the most advanced counts.
+        if current is None or _rank(status) > _rank(current.status):
+            previous = current
+            current = OrgControl(status, row.get("justification") and str(row["justification"]))
+            if previous is not None:
+                current.evidence, current.problems = previous.evidence, previous.problems
+            states[control] = current
+        if "evidence" in row:
+            evidence = str(row["evidence"])
+            current.evidence[evidence] = str(row.get("evidenceLabel", evidence))
+            until = row.get("validUntil")
+            if until is not None and str(until) < as_of.isoformat():
+                problem = f"expired on {until}"
+                if problem not in current.problems[evidence]:
+                    current.problems[evidence].append(problem)
+            if "message" in row:
+                message = str(row["message"])
+                if "expired" not in message.lower() and message not in current.problems[evidence]:
+                    current.problems[evidence].append(message)
+    return states
+
+
+def _rank(status: str) -> int:
+    return {CG + "Operational": 4, CG + "Implemented": 3, CG + "Planned": 1, CG + "NotApplicable": 2}.get(status, 0)
+
+
+def analyse(
+    store: GraphStore,
+    org_id: str,
+    evidence_graph: str,
+    report_graph: str,
+    framework_ids: list[str],
+    as_of: date | None = None,
+) -> GapAnalysis:
+    as_of = as_of or date.today()
+    known = catalog.framework_iris(store)
+    iris = [catalog.resolve_framework(store, f, known) for f in framework_ids]
+    states = control_states(store, evidence_graph, report_graph, as_of)
+    ai_act = applicability(store, evidence_graph) if AI_ACT in framework_ids else None
+
+    rows = store.select(
+        bind(queries.load("org/framework_mappings"), {"frameworks": [Iri(i) for i in iris]}), union_default=True
+    )
+    requirements: dict[str, dict[str, object]] = {}
+    for row in rows:
+        req = str(row["requirement"])
+        entry = requirements.setdefault(
+            req,
+            {
+                "framework": str(row["frameworkId"]),
+                "notation": str(row["notation"]),
+                "title": str(row["title"]),
+                "order": int(row["order"]),
+                "mappings": [],
+            },
+        )
+        if "relationship" in row and row["relationship"] != "no relationship" and "controlNotation" in row:
+            entry["mappings"].append(  # type: ignore[attr-defined]
+                (str(row["control"]), str(row["controlNotation"]), str(row["relationship"]), int(row["strength"]))
+            )
+
+    results: list[RequirementGap] = []
+    for req, entry in sorted(requirements.items(), key=lambda kv: (str(kv[1]["framework"]), kv[1]["order"])):
+        mappings: list[tuple[str, str, str, int]] = entry["mappings"]  # type: ignore[assignment]
+        controls = [
+            _control_state(states.get(iri), notation, rel, strength) for iri, notation, rel, strength in mappings
+        ]
+        status, reason = _status(controls)
+        if ai_act is not None and entry["framework"] == AI_ACT:
+            if req in ai_act.not_applicable:
+                status, reason = "not applicable", "AI Act: " + ai_act.not_applicable[req]
+            elif req in ai_act.applicable:
+                reason += " — applies to: " + "; ".join(ai_act.applicable[req])
+        results.append(
+            RequirementGap(
+                framework=str(entry["framework"]),
+                notation=str(entry["notation"]),
+                title=str(entry["title"]),
+                status=status,
+                reason=reason,
+                controls=controls,
+            )
+        )
+    return GapAnalysis(
+        organization=org_id,
+        as_of=as_of.isoformat(),
+        summary=[_summary(f, results) for f in framework_ids],
+        requirements=results,
+        closes_most=_closes_most(store, results),
+    )
+
+
+def _control_state(org: OrgControl | None, notation: str, relationship: str, strength: int) -> ControlState:
+    if org is None:
+        return ControlState(control=notation, relationship=relationship, strength=strength, state="absent")
+    problems = [f"{org.evidence[e]}: {p}" for e, ps in org.problems.items() for p in ps if e in org.evidence]
+    return ControlState(
+        control=notation,
+        relationship=relationship,
+        strength=strength,
+        state=org.state(),
+        evidence=sorted(org.evidence.values()),
+        problems=problems,
+        justification=org.justification,
+    )
+
+
+def _status(controls: list[ControlState]) -> tuple[str, str]:
+    if not controls:
+        return "gap", "no common control serves this requirement (mapped as no relationship)"
+    names = lambda cs: ", ".join(c.control for c in cs)  # noqa: E731
+    if all(c.state == "not applicable" for c in controls):
+        return "not applicable", "excluded: " + "; ".join(f"{c.control}: {c.justification}" for c in controls)
+    covering = [c for c in controls if c.relationship in COVERS]
+    supersets = [c for c in controls if c.relationship == "superset of"]
+    in_place = [c for c in controls if c.state == "in place"]
+    if any(c.state == "in place" for c in covering):
+        return (
+            "met",
+            f"covered by {names([c for c in covering if c.state == 'in place'])} (in place with valid evidence)",
+        )
+    if len(supersets) >= 2 and all(c.state == "in place" for c in supersets):
+        return "met", f"covered together by {names(supersets)} (each covers part; all in place)"
+    invalid = [c for c in covering if c.state == "invalid"]
+    if invalid:
+        return "invalid", f"{names(invalid)} in place but evidence does not count: " + "; ".join(
+            p for c in invalid for p in c.problems
+        )
+    touched = [c for c in controls if c.state in ("in place", "unevidenced", "invalid")]
+    if touched:
+        missing = [c for c in controls if c not in in_place and c.state != "not applicable"]
+        return "partial", (
+            f"in place: {names(in_place) or 'none with valid evidence'}"
+            + (
+                f"; without evidence: {names([c for c in touched if c.state == 'unevidenced'])}"
+                if any(c.state == "unevidenced" for c in touched)
+                else ""
+            )
+            + f"; still needed: {names(missing)}"
+        )
+    return "gap", f"nothing in place; would be closed by {names(covering or controls)}"
+
+
+def _summary(framework: str, results: list[RequirementGap]) -> FrameworkSummary:
+    mine = [r for r in results if r.framework == framework]
+    count = {s: sum(1 for r in mine if r.status == s) for s in ("met", "partial", "gap", "invalid", "not applicable")}
+    applicable = len(mine) - count["not applicable"]
+    return FrameworkSummary(
+        framework=framework,
+        applicable=applicable,
+        met=count["met"],
+        partial=count["partial"],
+        gap=count["gap"],
+        invalid=count["invalid"],
+        not_applicable=count["not applicable"],
+        percent_met=round(100 * count["met"] / applicable, 1) if applicable else 100.0,
+    )
+
+
+def _closes_most(store: GraphStore, results: list[RequirementGap]) -> list[ClosingControl]:
+    closes: dict[str, list[str]] = defaultdict(list)
+    contributes: dict[str, int] = defaultdict(int)
+    for r in results:
+        if r.status not in ("gap", "partial", "invalid"):
+            continue
+        for c in r.controls:
+            if c.state == "in place" or c.state == "not applicable":
+                continue
+            if c.relationship in COVERS:
+                closes[c.control].append(f"{r.framework}:{r.notation}")
+            else:
+                contributes[c.control] += 1
+    titles = {c.notation: c.title for c in catalog.controls(store)}
+    ranked = sorted(set(closes) | set(contributes), key=lambda c: (-len(closes.get(c, [])), -contributes.get(c, 0), c))
+    return [
+        ClosingControl(
+            control=c,
+            title=titles.get(c, c),
+            closes=len(closes.get(c, [])),
+            contributes=contributes.get(c, 0),
+            requirements=closes.get(c, []),
+        )
+        for c in ranked[:25]
+    ]

@@ -1,0 +1,285 @@
+"""Organization routes (/v1/orgs/…): evidence upload and reading, validation,
+AI Act classification, gap analysis and KPIs. Every route is scoped to the
+caller's organization."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+
+from ctrlgraph.analysis import classification as classification_mod
+from ctrlgraph.analysis import gaps as gaps_mod
+from ctrlgraph.analysis import kpis as kpis_mod
+from ctrlgraph.api.auth import RequiredPrincipal, require
+from ctrlgraph.api.deps import StoreDep
+from ctrlgraph.api.tabular import csv_response, wants_csv
+from ctrlgraph.evidence import repository, tenants
+from ctrlgraph.evidence.parsing import ACCEPTED_TYPES, ParseProblem
+from ctrlgraph.evidence.validation import EvidenceReport, graph_from_ntriples, validate_evidence
+from ctrlgraph.models import (
+    Classification,
+    GapAnalysis,
+    KeyCreated,
+    Kpis,
+    Organization,
+    ValidationReport,
+    ValidationResult,
+    WriteResult,
+)
+from ctrlgraph.sparql.negotiation import choose, parse_accept
+from ctrlgraph.store.base import GraphStore
+
+router = APIRouter(prefix="/v1", tags=["organizations"])
+DEFAULT_FRAMEWORKS = ["iso42001-2023", "iso27001-2022", "iso9001-2015", "eu-ai-act-2024"]
+
+
+class OrgCreate(BaseModel):
+    id: str = Field(description="Short id: a-z, 0-9 and '-'", examples=["acme"])
+    name: str = Field(min_length=1, examples=["Acme Analytics"])
+
+
+class KeyCreate(BaseModel):
+    scopes: list[Literal["read", "write"]] = Field(default_factory=lambda: ["read", "write"])
+
+
+def report_model(report: EvidenceReport) -> ValidationReport:
+    return ValidationReport(
+        conforms=report.conforms,
+        as_of=report.as_of.isoformat(),
+        violations=len(report.violations),
+        warnings=len(report.warnings),
+        results=[
+            ValidationResult(severity=f.severity, focus=f.focus, path=f.path, value=f.value, message=f.message)
+            for f in report.findings
+        ],
+    )
+
+
+def _org(store: GraphStore, org_id: str) -> dict[str, str]:
+    org = tenants.get_org(store, org_id)
+    if org is None:
+        raise HTTPException(404, f"unknown organization {org_id!r}")
+    return org
+
+
+@router.post("/orgs", status_code=201, response_model=Organization, tags=["administration"])
+def create_org(body: OrgCreate, store: StoreDep, principal: RequiredPrincipal) -> Organization:
+    """Create an organization (admin key)."""
+    require(principal, "admin")
+    try:
+        return Organization(**tenants.create_org(store, body.id, body.name))
+    except tenants.TenantError as exc:
+        raise HTTPException(422, [{"loc": ["body", "id"], "msg": str(exc), "type": "value_error"}]) from exc
+
+
+@router.post("/orgs/{org}/keys", status_code=201, response_model=KeyCreated, tags=["administration"])
+def create_key(org: str, body: KeyCreate, store: StoreDep, principal: RequiredPrincipal) -> KeyCreated:
+    """Create an API key for an organization (admin key). The key is shown once."""
+    require(principal, "admin")
+    _org(store, org)
+    key_id, key = tenants.create_key(store, org, list(body.scopes))
+    return KeyCreated(key_id=key_id, key=key, organization=org, scopes=list(body.scopes))
+
+
+@router.delete("/keys/{key_id}", status_code=204, tags=["administration"])
+def revoke_key(key_id: str, store: StoreDep, principal: RequiredPrincipal) -> Response:
+    """Revoke a key (admin key); it stops working on the next request."""
+    require(principal, "admin")
+    if not tenants.revoke_key(store, key_id):
+        raise HTTPException(404, f"unknown key {key_id!r}")
+    return Response(status_code=204)
+
+
+UPLOAD_DOC = {
+    "requestBody": {
+        "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in ACCEPTED_TYPES},
+        "required": True,
+    }
+}
+UPLOAD_RESPONSES: dict[int | str, dict[str, object]] = {
+    400: {"description": "Unparsable body (the message names the line, or sheet/row/column)"},
+    413: {"description": "Body larger than the limit (default 20 MB)"},
+    415: {"description": "Unsupported Content-Type"},
+    422: {"description": "SHACL violations: nothing stored; the report says what to fix"},
+}
+
+
+async def _write(
+    request: Request, org: str, principal: tenants.Principal, mode: Literal["replace", "add"]
+) -> WriteResult:
+    store: GraphStore = request.app.state.store
+    require(principal, "write", org)
+    org_record = await run_in_threadpool(_org, store, org)
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type not in ACCEPTED_TYPES:
+        raise HTTPException(
+            415, f"Content-Type must be one of {', '.join(ACCEPTED_TYPES)} (got {media_type or 'none'})"
+        )
+    limit = request.app.state.settings.max_body_bytes
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise HTTPException(413, f"the body is larger than the {limit}-byte limit")
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > limit:
+            raise HTTPException(413, f"the body is larger than the {limit}-byte limit")
+    try:
+        outcome = await run_in_threadpool(
+            repository.write_evidence, store, org, org_record["name"], bytes(body), media_type, mode
+        )
+    except ParseProblem as exc:
+        raise HTTPException(400, f"could not read the {media_type} body: {exc}") from exc
+    except repository.EvidenceRejected as exc:
+        raise HTTPException(
+            422,
+            {
+                "message": f"the evidence has {len(exc.report.violations)} SHACL violation(s); nothing was stored",
+                "validation": report_model(exc.report).model_dump(),
+            },
+        ) from exc
+    request.app.state.generation += 1
+    return WriteResult(organization=org, mode=mode, triples=outcome.triples, validation=report_model(outcome.report))
+
+
+@router.put("/orgs/{org}/evidence", response_model=WriteResult, openapi_extra=UPLOAD_DOC, responses=UPLOAD_RESPONSES)
+async def replace_evidence(org: str, request: Request, principal: RequiredPrincipal) -> WriteResult:
+    """Replace the organization's evidence (Turtle, JSON-LD, N-Triples, RDF/XML, or the XLSX/CSV template).
+    Validated with SHACL first; all-or-nothing."""
+    return await _write(request, org, principal, "replace")
+
+
+@router.post("/orgs/{org}/evidence", response_model=WriteResult, openapi_extra=UPLOAD_DOC, responses=UPLOAD_RESPONSES)
+async def add_evidence(org: str, request: Request, principal: RequiredPrincipal) -> WriteResult:
+    """Add to the organization's evidence; the merged evidence is validated; all-or-nothing."""
+    return await _write(request, org, principal, "add")
+
+
+RDF_OUT = ["text/turtle", "application/ld+json", "application/n-triples"]
+
+
+@router.get(
+    "/orgs/{org}/evidence",
+    responses={200: {"content": {t: {} for t in RDF_OUT}}, 406: {"description": "No acceptable format"}},
+)
+def get_evidence(org: str, request: Request, store: StoreDep, principal: RequiredPrincipal) -> Response:
+    """The organization's evidence as Turtle (default), JSON-LD or N-Triples."""
+    require(principal, "read", org)
+    _org(store, org)
+    media_type = choose(parse_accept(request.headers.get("accept")), RDF_OUT)
+    if media_type is None:
+        return Response("acceptable: " + ", ".join(RDF_OUT) + "\n", status_code=406, media_type="text/plain")
+    ntriples = repository.read_evidence(store, org)
+    if media_type == "application/n-triples":
+        return Response(ntriples, media_type=media_type)
+    graph = graph_from_ntriples(ntriples)
+    graph.bind("cg", "https://w3id.org/ctrlgraph/ns#")
+    fmt = "turtle" if media_type == "text/turtle" else "json-ld"
+    return Response(graph.serialize(format=fmt), media_type=media_type)
+
+
+@router.get(
+    "/orgs/{org}/validation",
+    response_model=ValidationReport,
+    responses={200: {"content": {"application/json": {}, "text/turtle": {}}}},
+)
+def get_validation(
+    org: str,
+    request: Request,
+    store: StoreDep,
+    principal: RequiredPrincipal,
+    as_of: Annotated[date | None, Query(description="Validate as of this date (default today)")] = None,
+) -> ValidationReport | Response:
+    """Validate the stored evidence now: the SHACL report as JSON, or as
+    sh:ValidationReport Turtle (Accept: text/turtle)."""
+    require(principal, "read", org)
+    _org(store, org)
+    report = validate_evidence(graph_from_ntriples(repository.read_evidence(store, org)), as_of)
+    if choose(parse_accept(request.headers.get("accept")), ["application/json", "text/turtle"]) == "text/turtle":
+        report.report.bind("sh", "http://www.w3.org/ns/shacl#")
+        return Response(report.report.serialize(format="turtle"), media_type="text/turtle")
+    return report_model(report)
+
+
+@router.get("/orgs/{org}/classification", response_model=Classification)
+def get_classification(org: str, store: StoreDep, principal: RequiredPrincipal) -> Classification:
+    """EU AI Act classification of each AI system, with the rule and facts used."""
+    require(principal, "read", org)
+    _org(store, org)
+    return classification_mod.classification(store, org, repository.evidence_graph(org))
+
+
+@router.get("/orgs/{org}/gaps", response_model=GapAnalysis, responses={200: {"content": {"text/csv": {}}}})
+def get_gaps(
+    org: str,
+    request: Request,
+    store: StoreDep,
+    principal: RequiredPrincipal,
+    framework: Annotated[
+        list[str] | None, Query(description="Framework id (repeat); default: 42001, 27001, 9001, AI Act")
+    ] = None,
+    as_of: Annotated[date | None, Query()] = None,
+    format: Annotated[Literal["json", "csv"] | None, Query()] = None,
+) -> GapAnalysis | Response:
+    """Per applicable assessable requirement: met / partial / gap / invalid / not applicable,
+    with the controls, evidence and SHACL results behind the verdict; summary per framework;
+    the controls that would close the most open requirements."""
+    require(principal, "read", org)
+    _org(store, org)
+    frameworks = list(dict.fromkeys(framework or DEFAULT_FRAMEWORKS))
+    result = gaps_mod.analyse(
+        store, org, repository.evidence_graph(org), repository.report_graph(org), frameworks, as_of
+    )
+    if wants_csv(request, format):
+        return csv_response(
+            ["framework", "notation", "title", "status", "reason", "controls"],
+            (
+                [
+                    r.framework,
+                    r.notation,
+                    r.title,
+                    r.status,
+                    r.reason,
+                    " ".join(f"{c.control}:{c.state}" for c in r.controls),
+                ]
+                for r in result.requirements
+            ),
+            f"{org}-gaps",
+        )
+    return result
+
+
+@router.get("/orgs/{org}/kpis", response_model=Kpis)
+def get_kpis(
+    org: str,
+    store: StoreDep,
+    principal: RequiredPrincipal,
+    framework: Annotated[list[str] | None, Query()] = None,
+    as_of: Annotated[date | None, Query()] = None,
+) -> Kpis:
+    """Certification KPIs: risk-assessment coverage, treatment implementation, incident times,
+    metrics out of threshold, documentation completeness per tier, % met per framework."""
+    require(principal, "read", org)
+    _org(store, org)
+    return kpis_mod.kpis(
+        store,
+        org,
+        repository.evidence_graph(org),
+        repository.report_graph(org),
+        list(dict.fromkeys(framework or DEFAULT_FRAMEWORKS)),
+        as_of,
+    )
+
+
+@router.get("/orgs", response_model=list[Organization], tags=["administration"])
+def list_orgs(store: StoreDep, principal: RequiredPrincipal) -> list[Organization] | JSONResponse:
+    """Organizations: all of them for an admin key, one's own otherwise."""
+    orgs = tenants.list_orgs(store)
+    if not principal.is_admin:
+        orgs = [o for o in orgs if o["id"] == principal.org]
+    return [Organization(**o) for o in orgs]

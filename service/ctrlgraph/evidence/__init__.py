@@ -1,0 +1,1 @@
+"""Organization evidence: parsing uploads, SHACL validation, tenants and keys."""

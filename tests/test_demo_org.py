@@ -1,0 +1,123 @@
+"""The demo organization: expected verdicts, classification and hand-checked KPIs
+(as of 2026-11-27, so the expiry dates of examples/demo-org.ttl are fixed)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from ctrlgraph.api.app import create_app
+from ctrlgraph.api.settings import Settings
+from ctrlgraph.demo import DEMO_KEY
+
+AS_OF = "2026-11-27"
+H = {"Authorization": f"Bearer {DEMO_KEY}"}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    settings = Settings(data_dir=tmp_path_factory.mktemp("demo-store"), sparql_workers=1, demo=True)
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def gaps(demo: TestClient) -> dict[tuple[str, str], dict[str, object]]:
+    body = demo.get("/v1/orgs/acme/gaps", params={"as_of": AS_OF}, headers=H).json()
+    return {(r["framework"], r["notation"]): r for r in body["requirements"]}
+
+
+@pytest.mark.parametrize(
+    ("framework", "notation", "status", "why"),
+    [
+        # met: an equal/subset control in place with valid evidence
+        ("iso42001-2023", "9.2.2", "met", "MON-03"),
+        ("iso27001-2022", "9.3.2", "met", "MON-04"),
+        ("iso9001-2015", "5.3", "met", "GOV-09"),
+        # met together: two superset controls, both in place
+        ("iso42001-2023", "6.1.2", "met", "together"),
+        # invalid: in place, but the evidence expired
+        ("iso42001-2023", "A.6.2.8", "invalid", "expired on 2026-06-30"),
+        ("iso27001-2022", "7.2", "invalid", "expired on 2026-09-30"),
+        ("eu-ai-act-2024", "Art. 12(1)", "invalid", "expired"),
+        # partial: implemented without evidence
+        ("iso42001-2023", "A.3.2", "partial", "without evidence: GOV-10"),
+        ("eu-ai-act-2024", "Art. 4", "partial", "PPL-03"),
+        # gap: nothing in place
+        ("eu-ai-act-2024", "Art. 72(1)", "gap", "MON-07"),
+        ("iso27001-2022", "A.8.13", "gap", "nothing in place"),
+        # not applicable: justified exclusion, and AI Act rules
+        ("iso27001-2022", "A.7.1", "not applicable", "Fully remote company"),
+        ("eu-ai-act-2024", "Art. 26(1)", "not applicable", "binds deployer for high-risk"),
+        ("eu-ai-act-2024", "Art. 50(1)", "not applicable", "binds provider"),
+        ("eu-ai-act-2024", "Art. 53(1)(a)", "not applicable", "general-purpose"),
+    ],
+)
+def test_expected_verdicts(
+    gaps: dict[tuple[str, str], dict[str, object]], framework: str, notation: str, status: str, why: str
+) -> None:
+    verdict = gaps[(framework, notation)]
+    assert verdict["status"] == status, verdict
+    assert why in str(verdict["reason"]), verdict["reason"]
+    if status != "not applicable" or "excluded" in str(verdict["reason"]):
+        assert verdict["controls"]
+
+
+def test_summary_counts_match_the_rows(demo: TestClient) -> None:
+    body = demo.get("/v1/orgs/acme/gaps", params={"as_of": AS_OF}, headers=H).json()
+    for summary in body["summary"]:
+        rows = [r for r in body["requirements"] if r["framework"] == summary["framework"]]
+        for status in ("met", "partial", "gap", "invalid"):
+            assert summary[status] == sum(1 for r in rows if r["status"] == status)
+        assert summary["applicable"] == len(rows) - summary["not_applicable"]
+        assert summary["percent_met"] == round(100 * summary["met"] / summary["applicable"], 1)
+    top = body["closes_most"][0]
+    assert top["closes"] >= body["closes_most"][-1]["closes"] and top["requirements"]
+    csv_text = demo.get("/v1/orgs/acme/gaps", params={"as_of": AS_OF, "format": "csv"}, headers=H).text
+    assert csv_text.count("\n") == len(body["requirements"]) + 1
+
+
+def test_single_framework_filter(demo: TestClient) -> None:
+    body = demo.get("/v1/orgs/acme/gaps", params={"framework": "iso9001-2015", "as_of": AS_OF}, headers=H).json()
+    assert [s["framework"] for s in body["summary"]] == ["iso9001-2015"]
+    assert demo.get("/v1/orgs/acme/gaps", params={"framework": "nope"}, headers=H).status_code == 404
+
+
+def test_classification(demo: TestClient) -> None:
+    body = demo.get("/v1/orgs/acme/classification", headers=H).json()
+    systems = {s["name"]: s for s in body["systems"]}
+    assert systems["CreditLens"]["high_risk"] is True
+    assert systems["CreditLens"]["rules"][0]["rule"].startswith("R5")
+    assert "cg:profilesNaturalPersons true" in systems["CreditLens"]["rules"][0]["facts"]
+    assert systems["HelpDesk Assistant"]["high_risk"] is False
+    assert systems["HelpDesk Assistant"]["categories"] == ["transparency"]
+    assert body["applicable_requirements"] + body["not_applicable_requirements"] == 263
+
+
+def test_kpis_hand_checked(demo: TestClient) -> None:
+    k = demo.get("/v1/orgs/acme/kpis", params={"as_of": AS_OF}, headers=H).json()
+    assert k["ai_systems"] == 2
+    assert k["risk_assessment_coverage"] == 50.0  # CreditLens assessed, HelpDesk not
+    assert k["risks"] == 3 and k["risk_treatment_implementation"] == 66.7  # 2 of 3 treated
+    assert k["incidents"] == 2
+    assert k["mean_time_to_detect_hours"] == 13.0  # (2 h + 24 h) / 2
+    assert k["mean_time_to_respond_hours"] == 2.0  # (1 h + 3 h) / 2
+    assert k["mean_time_to_resolve_hours"] == 16.0  # (8 h + 24 h) / 2
+    assert k["metrics_out_of_threshold"] == 1  # the approval-rate gap 0.08 > 0.05
+    tiers = {t["tier"]: t for t in k["documentation"]}
+    assert (tiers["policy"]["present"], tiers["policy"]["expected"]) == (1, 3)  # risk policy overdue, ethics missing
+    assert (tiers["procedure"]["present"], tiers["procedure"]["expected"]) == (3, 5)
+    gaps = demo.get("/v1/orgs/acme/gaps", params={"as_of": AS_OF}, headers=H).json()
+    assert k["percent_met"] == {s["framework"]: s["percent_met"] for s in gaps["summary"]}
+
+
+def test_validation_warnings_tell_what_to_fix(demo: TestClient) -> None:
+    report = demo.get("/v1/orgs/acme/validation", params={"as_of": AS_OF}, headers=H).json()
+    assert report["conforms"] and report["violations"] == 0
+    messages = " | ".join(r["message"] for r in report["results"])
+    assert "post-market monitoring evidence" in messages
+    assert "Evidence expired" in messages
+    assert "AI ethics and fairness policy" in messages
+    assert "Document review overdue" in messages
