@@ -66,7 +66,12 @@ class OrgControl:
 
 
 def control_states(store: GraphStore, evidence_graph: str, report_graph: str, as_of: date) -> dict[str, OrgControl]:
-    text = bind(queries.load("org/control_states"), {"evidence": Iri(evidence_graph), "report": Iri(report_graph)})
+    text = bind(queries.load("org/control_states"), {"evidence": Iri(evidence_graph)})
+    results: dict[str, list[str]] = defaultdict(list)
+    for row in store.select(bind(queries.load("org/report_results"), {"report": Iri(report_graph)})):
+        message = str(row["message"])
+        if "expired" not in message.lower():  # expiry is judged live against as_of below
+            results[str(row["focus"])].append(message)
     states: dict[str, OrgControl] = {}
     for row in store.select(text, union_default=True):
         control = str(row["control"])
@@ -87,9 +92,8 @@ def control_states(store: GraphStore, evidence_graph: str, report_graph: str, as
                 problem = f"expired on {until}"
                 if problem not in current.problems[evidence]:
                     current.problems[evidence].append(problem)
-            if "message" in row:
-                message = str(row["message"])
-                if "expired" not in message.lower() and message not in current.problems[evidence]:
+            for message in results.get(evidence, []):
+                if message not in current.problems[evidence]:
                     current.problems[evidence].append(message)
     return states
 

@@ -94,7 +94,7 @@ KINDS: dict[str, tuple[str, list[Column]]] = {
             _c("location", "location"),
             _c("collected_on", "collectedOn", "date"),
             _c("valid_until", "validUntil", "date"),
-            _c("supports", "supports", "ref:implementations", multi=True),
+            _c("supports", "supports", "ref:implementations", required=True, multi=True),
             _c("evidence_type", "evidenceType", "enum"),
             _c("about_system", "aboutSystem", "ref:ai_systems"),
         ],
