@@ -151,6 +151,10 @@ def serve(
     ] = 2,
     workers: Annotated[int, typer.Option(help="HTTP worker processes (embedded store: 1).")] = 1,
     demo: Annotated[bool, typer.Option(help="Install the demo organization (examples/demo-org.ttl).")] = False,
+    access_log: Annotated[bool, typer.Option(help="Log every request (costs throughput).")] = False,
+    rate_limit: Annotated[
+        float | None, typer.Option(help="Requests/s per key or client address (0: off; default 1000).")
+    ] = None,
     admin_key: Annotated[
         str | None,
         typer.Option(envvar="CTRLGRAPH_ADMIN_KEY", help="Accept this admin key (see `ctrlgraph key create --admin`)."),
@@ -169,12 +173,17 @@ def serve(
             "(use several --sparql-workers for query throughput)[/]"
         )
         raise typer.Exit(2)
-    settings = Settings(
+    import dataclasses
+
+    # Environment first (CTRLGRAPH_* variables), then what the command line says.
+    settings = dataclasses.replace(
+        Settings.from_env(),
         data_dir=data_dir,
         query_timeout=query_timeout,
         sparql_workers=sparql_workers,
         admin_key=admin_key,
         demo=demo,
+        **({"rate_limit": rate_limit} if rate_limit is not None else {}),
     )
     if demo:
         from ctrlgraph.demo import DEMO_KEY, DEMO_ORG
@@ -182,7 +191,14 @@ def serve(
         console.print(f"demo organization {DEMO_ORG!r}, key: {DEMO_KEY}")
     os.environ.update(settings.to_env())
     console.print(f"ctrlgraph on http://{host}:{port}  (docs: /docs, SPARQL: /sparql, store: {data_dir})")
-    uvicorn.run("ctrlgraph.api.app:create_app_from_env", factory=True, host=host, port=port, workers=workers)
+    uvicorn.run(
+        "ctrlgraph.api.app:create_app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=access_log,
+    )
 
 
 def _remote(url: str, path: str, params: dict[str, object] | list[tuple[str, str]]) -> object:

@@ -182,6 +182,8 @@ class ValidationReport(BaseModel):
 class WriteResult(BaseModel):
     organization: str
     mode: str
+    version: int = Field(description="Number of the new version in the audit trail")
+    content_hash: str
     triples: int = Field(description="Triples in the organization's evidence after the write")
     validation: ValidationReport
 
@@ -298,3 +300,19 @@ class Kpis(BaseModel):
     metrics_out_of_threshold: int
     documentation: list[TierCompleteness]
     percent_met: dict[str, float] = Field(description="% of applicable requirements met, per framework")
+
+
+class EvidenceVersionOut(BaseModel):
+    version: int
+    created: str
+    changed_by: str = Field(description="Key id that made the change")
+    kind: str = Field(description="replace | add | restore")
+    triples_added: int
+    triples_removed: int
+    triples: int
+    content_hash: str = Field(description="SHA-256 of the evidence in RDFC-1.0 canonical form")
+
+
+class History(BaseModel):
+    organization: str
+    versions: list[EvidenceVersionOut]

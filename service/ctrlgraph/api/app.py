@@ -10,6 +10,8 @@ from fastapi.responses import JSONResponse
 
 from ctrlgraph import __version__, catalog
 from ctrlgraph.api import orgs, reference, sparql
+from ctrlgraph.api.cache import ReferenceCacheMiddleware
+from ctrlgraph.api.limits import BodyLimitMiddleware, RateLimitMiddleware
 from ctrlgraph.api.settings import Settings
 from ctrlgraph.evidence import tenants
 from ctrlgraph.loader import load_reference, reference_graphs
@@ -74,6 +76,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """Answers 200 once the store is open and the reference graph loaded."""
         graphs = reference_graphs(request.app.state.store)
         return {"status": "ok" if graphs else "empty", "version": __version__, "graphs": len(graphs)}
+
+    # Added last runs first: rate limit, then body limits, then the reference cache, then the routes.
+    app.add_middleware(ReferenceCacheMiddleware, get_store=lambda: getattr(app.state, "store", None))
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, body_timeout=settings.body_timeout)
+    app.add_middleware(RateLimitMiddleware, rate=settings.rate_limit, burst=settings.rate_burst)
 
     app.include_router(sparql.router)
     app.include_router(reference.router)

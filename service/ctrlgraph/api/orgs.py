@@ -4,7 +4,7 @@ caller's organization."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -23,7 +23,9 @@ from ctrlgraph.evidence.parsing import ACCEPTED_TYPES, ParseProblem
 from ctrlgraph.evidence.validation import EvidenceReport, graph_from_ntriples, validate_evidence
 from ctrlgraph.models import (
     Classification,
+    EvidenceVersionOut,
     GapAnalysis,
+    History,
     KeyCreated,
     Kpis,
     Organization,
@@ -131,7 +133,15 @@ async def _write(
             raise HTTPException(413, f"the body is larger than the {limit}-byte limit")
     try:
         outcome = await run_in_threadpool(
-            repository.write_evidence, store, org, org_record["name"], bytes(body), media_type, mode
+            repository.write_evidence,
+            store,
+            org,
+            org_record["name"],
+            bytes(body),
+            media_type,
+            mode,
+            None,
+            principal.key_id,
         )
     except ParseProblem as exc:
         raise HTTPException(400, f"could not read the {media_type} body: {exc}") from exc
@@ -144,7 +154,14 @@ async def _write(
             },
         ) from exc
     request.app.state.generation += 1
-    return WriteResult(organization=org, mode=mode, triples=outcome.triples, validation=report_model(outcome.report))
+    return WriteResult(
+        organization=org,
+        mode=mode,
+        triples=outcome.triples,
+        version=outcome.version,
+        content_hash=outcome.content_hash,
+        validation=report_model(outcome.report),
+    )
 
 
 @router.put("/orgs/{org}/evidence", response_model=WriteResult, openapi_extra=UPLOAD_DOC, responses=UPLOAD_RESPONSES)
@@ -167,20 +184,106 @@ RDF_OUT = ["text/turtle", "application/ld+json", "application/n-triples"]
     "/orgs/{org}/evidence",
     responses={200: {"content": {t: {} for t in RDF_OUT}}, 406: {"description": "No acceptable format"}},
 )
-def get_evidence(org: str, request: Request, store: StoreDep, principal: RequiredPrincipal) -> Response:
-    """The organization's evidence as Turtle (default), JSON-LD or N-Triples."""
+def get_evidence(
+    org: str,
+    request: Request,
+    store: StoreDep,
+    principal: RequiredPrincipal,
+    at: Annotated[
+        datetime | None, Query(description="Read the evidence as it was at this time (ISO 8601), from the audit trail")
+    ] = None,
+    version: Annotated[int | None, Query(ge=1, description="Read this version of the audit trail")] = None,
+) -> Response:
+    """The organization's evidence as Turtle (default), JSON-LD or N-Triples; with
+    ``at`` or ``version``, as it was then."""
     require(principal, "read", org)
     _org(store, org)
     media_type = choose(parse_accept(request.headers.get("accept")), RDF_OUT)
     if media_type is None:
         return Response("acceptable: " + ", ".join(RDF_OUT) + "\n", status_code=406, media_type="text/plain")
-    ntriples = repository.read_evidence(store, org)
+    headers: dict[str, str] = {}
+    if at is not None or version is not None:
+        if version is None:
+            found = repository.version_at(store, org, at)  # type: ignore[arg-type]
+            if found is None:
+                raise HTTPException(404, f"the organization had no evidence yet at {at}")
+            version = found.number
+        elif version not in {v.number for v in repository.history(store, org)}:
+            raise HTTPException(404, f"no version {version} in the audit trail")
+        ntriples = repository.read_version(store, org, version)
+        headers["X-Evidence-Version"] = str(version)
+    else:
+        ntriples = repository.read_evidence(store, org)
     if media_type == "application/n-triples":
-        return Response(ntriples, media_type=media_type)
+        return Response(ntriples, media_type=media_type, headers=headers)
     graph = graph_from_ntriples(ntriples)
     graph.bind("cg", "https://w3id.org/ctrlgraph/ns#")
     fmt = "turtle" if media_type == "text/turtle" else "json-ld"
-    return Response(graph.serialize(format=fmt), media_type=media_type)
+    return Response(graph.serialize(format=fmt), media_type=media_type, headers=headers)
+
+
+@router.get("/orgs/{org}/history", response_model=History)
+def get_history(org: str, store: StoreDep, principal: RequiredPrincipal) -> History:
+    """The audit trail: every change to the evidence — who (key id), when, triples added and
+    removed, and the content hash of the result."""
+    require(principal, "read", org)
+    _org(store, org)
+    return History(
+        organization=org,
+        versions=[
+            EvidenceVersionOut(
+                version=v.number,
+                created=v.created,
+                changed_by=v.changed_by,
+                kind=v.kind,
+                triples_added=v.added,
+                triples_removed=v.removed,
+                triples=v.triples,
+                content_hash=v.content_hash,
+            )
+            for v in repository.history(store, org)
+        ],
+    )
+
+
+@router.post("/orgs/{org}/history/{version}/restore", response_model=WriteResult)
+def restore_version(
+    org: str, version: int, request: Request, store: StoreDep, principal: RequiredPrincipal
+) -> WriteResult:
+    """Bring back an earlier version; the restore is itself a new version in the trail."""
+    require(principal, "write", org)
+    org_record = _org(store, org)
+    if version not in {v.number for v in repository.history(store, org)}:
+        raise HTTPException(404, f"no version {version} in the audit trail")
+    ntriples = repository.read_version(store, org, version)
+    try:
+        outcome = repository.write_evidence(
+            store,
+            org,
+            org_record["name"],
+            ntriples.encode(),
+            "application/n-triples",
+            "restore",
+            None,
+            principal.key_id,
+        )
+    except repository.EvidenceRejected as exc:
+        raise HTTPException(
+            422,
+            {
+                "message": f"version {version} no longer conforms to the shapes; nothing was stored",
+                "validation": report_model(exc.report).model_dump(),
+            },
+        ) from exc
+    request.app.state.generation += 1
+    return WriteResult(
+        organization=org,
+        mode="restore",
+        triples=outcome.triples,
+        version=outcome.version,
+        content_hash=outcome.content_hash,
+        validation=report_model(outcome.report),
+    )
 
 
 @router.get(

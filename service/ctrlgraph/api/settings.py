@@ -14,6 +14,11 @@ class Settings:
     sparql_workers: int = 2
     max_result_bytes: int = 50_000_000
     max_body_bytes: int = 20_000_000
+    #: Seconds a client may take to send a request body (slow clients get 408).
+    body_timeout: float = 30.0
+    #: Requests per second per API key (or client address), and burst; 0 disables.
+    rate_limit: float = 1000.0
+    rate_burst: int = 2000
     #: An admin key to accept (its hash is stored on start); for bootstrapping.
     admin_key: str | None = None
     #: Install the demo organization on start.
@@ -28,6 +33,9 @@ class Settings:
             sparql_workers=int(env.get("CTRLGRAPH_SPARQL_WORKERS", "2")),
             max_result_bytes=int(env.get("CTRLGRAPH_MAX_RESULT_BYTES", "50000000")),
             max_body_bytes=int(env.get("CTRLGRAPH_MAX_BODY_BYTES", "20000000")),
+            body_timeout=float(env.get("CTRLGRAPH_BODY_TIMEOUT", "30")),
+            rate_limit=float(env.get("CTRLGRAPH_RATE_LIMIT", "1000")),
+            rate_burst=int(env.get("CTRLGRAPH_RATE_BURST", "2000")),
             admin_key=env.get("CTRLGRAPH_ADMIN_KEY") or None,
             demo=env.get("CTRLGRAPH_DEMO", "") == "1",
         )
@@ -39,6 +47,9 @@ class Settings:
             "CTRLGRAPH_SPARQL_WORKERS": str(self.sparql_workers),
             "CTRLGRAPH_MAX_RESULT_BYTES": str(self.max_result_bytes),
             "CTRLGRAPH_MAX_BODY_BYTES": str(self.max_body_bytes),
+            "CTRLGRAPH_BODY_TIMEOUT": str(self.body_timeout),
+            "CTRLGRAPH_RATE_LIMIT": str(self.rate_limit),
+            "CTRLGRAPH_RATE_BURST": str(self.rate_burst),
             **({"CTRLGRAPH_ADMIN_KEY": self.admin_key} if self.admin_key else {}),
             "CTRLGRAPH_DEMO": "1" if self.demo else "",
         }

@@ -7,6 +7,7 @@ external entities: parsing makes no network request.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -39,8 +40,17 @@ def base_iri(org_id: str) -> str:
     return f"https://w3id.org/ctrlgraph/org/{org_id}/"
 
 
+_DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
 def parse_rdf(body: bytes, media_type: str, org_id: str) -> list[ox.Triple]:
     fmt = RDF_TYPES[media_type]
+    if fmt == ox.RdfFormat.RDF_XML and _DOCTYPE.search(body):
+        # Entity expansion ("billion laughs") would let a few kB of RDF/XML
+        # allocate gigabytes inside the parser: DTDs are refused outright.
+        raise ParseProblem(
+            "", "RDF/XML with a DOCTYPE or ENTITY declaration is not accepted; expand entities before upload"
+        )
     try:
         quads = list(ox.parse(body, format=fmt, base_iri=base_iri(org_id), rename_blank_nodes=True))
     except SyntaxError as exc:

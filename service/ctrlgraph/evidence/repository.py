@@ -8,16 +8,19 @@ organization are serialized so that concurrent additions are never lost.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Literal
+
+import pyoxigraph as ox
 
 from ctrlgraph.evidence.parsing import ParseProblem, parse_rdf, to_ntriples
 from ctrlgraph.evidence.tenants import org_iri
 from ctrlgraph.evidence.validation import EvidenceReport, graph_from_ntriples, validate_evidence
-from ctrlgraph.iri import CG, DCTERMS, ORG_GRAPH_PREFIX, RDF, RDFS
+from ctrlgraph.iri import CG, DCTERMS, ORG_GRAPH_PREFIX, RDF, RDFS, XSD
 from ctrlgraph.store.base import GraphStore, sparql_literal
 
 _locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
@@ -30,6 +33,16 @@ def evidence_graph(org_id: str) -> str:
 
 def report_graph(org_id: str) -> str:
     return ORG_GRAPH_PREFIX + org_id + "/validation"
+
+
+def history_graph(org_id: str) -> str:
+    """The audit trail: one cg:EvidenceVersion per change."""
+    return ORG_GRAPH_PREFIX + org_id + "/history"
+
+
+def snapshot_graph(org_id: str, version: int) -> str:
+    """The evidence exactly as it was after change number ``version``."""
+    return f"{ORG_GRAPH_PREFIX}{org_id}/version/{version}"
 
 
 def org_lock(org_id: str) -> threading.Lock:
@@ -49,6 +62,67 @@ class EvidenceRejected(Exception):
 class WriteOutcome:
     triples: int
     report: EvidenceReport
+    version: int
+    content_hash: str
+
+
+def content_hash(ntriples: str) -> str:
+    """SHA-256 of the graph in RDF Dataset Canonicalization (RDFC-1.0) form, so
+    that blank-node labels do not change the hash."""
+    triples = list(ox.parse(ntriples.encode(), format=ox.RdfFormat.N_TRIPLES)) if ntriples.strip() else []
+    dataset = ox.Dataset(triples)
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    lines = sorted(str(quad) + " ." for quad in dataset)
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+@dataclass
+class Version:
+    number: int
+    created: str
+    changed_by: str
+    kind: str
+    added: int
+    removed: int
+    triples: int
+    content_hash: str
+
+
+def history(store: GraphStore, org_id: str) -> list[Version]:
+    rows = store.select(
+        f"""SELECT ?n ?created ?by ?kind ?added ?removed ?triples ?hash WHERE {{
+              GRAPH <{history_graph(org_id)}> {{
+                ?v <{CG}versionNumber> ?n ; <{DCTERMS}created> ?created ; <{CG}changedBy> ?by ;
+                   <{CG}changeKind> ?kind ; <{CG}triplesAdded> ?added ; <{CG}triplesRemoved> ?removed ;
+                   <{CG}tripleCount> ?triples ; <{CG}contentHash> ?hash }} }} ORDER BY ?n"""
+    )
+    return [
+        Version(
+            int(r["n"]),
+            str(r["created"]),
+            str(r["by"]),
+            str(r["kind"]),
+            int(r["added"]),
+            int(r["removed"]),
+            int(r["triples"]),
+            str(r["hash"]),
+        )
+        for r in rows
+    ]
+
+
+def version_at(store: GraphStore, org_id: str, at: datetime) -> Version | None:
+    """The version current at ``at`` (the last change made at or before it)."""
+    moment = at if at.tzinfo else at.replace(tzinfo=UTC)
+    current = None
+    for v in history(store, org_id):
+        if datetime.fromisoformat(v.created.replace("Z", "+00:00")) <= moment:
+            current = v
+    return current
+
+
+def read_version(store: GraphStore, org_id: str, version: int) -> str:
+    return store.graph_ntriples(snapshot_graph(org_id, version))
 
 
 def _with_org_node(ntriples: str, org_id: str, org_name: str) -> str:
@@ -91,10 +165,15 @@ def write_evidence(
     org_name: str,
     body: bytes,
     media_type: str,
-    mode: Literal["replace", "add"],
+    mode: Literal["replace", "add", "restore"],
     as_of: date | None = None,
+    changed_by: str = "system",
 ) -> WriteOutcome:
-    """Parse, validate and store; raises ParseProblem (400) or EvidenceRejected (422)."""
+    """Parse, validate and store; raises ParseProblem (400) or EvidenceRejected (422).
+
+    The evidence, its validation report, a snapshot of the new version and the
+    audit-trail entry (who, when, triples added and removed, content hash) are
+    written in one transaction."""
     if media_type in ("text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"):
         from ctrlgraph.evidence.template import template_to_ntriples
 
@@ -102,17 +181,34 @@ def write_evidence(
     else:
         new = to_ntriples(parse_rdf(body, media_type, org_id))
     with org_lock(org_id):
-        existing = read_evidence(store, org_id) if mode == "add" else ""
-        merged = _with_org_node(existing + new, org_id, org_name)
+        existing = read_evidence(store, org_id)
+        merged = _with_org_node((existing if mode == "add" else "") + new, org_id, org_name)
         check_org_node(merged, org_id)
         graph = graph_from_ntriples(merged)
         report = validate_evidence(graph, as_of)
         if not report.conforms:
             raise EvidenceRejected(report)
+        merged = "".join(sorted(set(merged.splitlines(keepends=True))))
+        old_lines, new_lines = set(existing.splitlines()), set(merged.splitlines())
+        added, removed = len(new_lines - old_lines), len(old_lines - new_lines)
+        versions = history(store, org_id)
+        number = (versions[-1].number + 1) if versions else 1
+        digest = content_hash(merged)
+        now = datetime.now(UTC).isoformat(timespec="microseconds")
+        entry = f"<{history_graph(org_id)}/{number}>"
         store.replace_graphs(
             {
                 evidence_graph(org_id): merged,
                 report_graph(org_id): report.report.serialize(format="nt"),
-            }
+                snapshot_graph(org_id, number): merged,
+            },
+            extra_update=(
+                f"INSERT DATA {{ GRAPH <{history_graph(org_id)}> {{ {entry} a <{CG}EvidenceVersion> ;"
+                f' <{CG}versionNumber> {number} ; <{DCTERMS}created> "{now}"^^<{XSD}dateTime> ;'
+                f" <{CG}changedBy> {sparql_literal(changed_by)} ; <{CG}changeKind> {sparql_literal(mode)} ;"
+                f" <{CG}triplesAdded> {added} ; <{CG}triplesRemoved> {removed} ;"
+                f" <{CG}tripleCount> {len(new_lines)} ; <{CG}contentHash> {sparql_literal(digest)} ;"
+                f" <{CG}snapshotGraph> <{snapshot_graph(org_id, number)}> }} }}"
+            ),
         )
-        return WriteOutcome(len(graph), report)
+        return WriteOutcome(len(graph), report, number, digest)

@@ -24,6 +24,20 @@ def _graphs(iris: Sequence[str] | None) -> list[ox.NamedNode] | None:
     return None if iris is None else [ox.NamedNode(i) for i in iris]
 
 
+def _own_blank_nodes(ntriples: str, block: int) -> str:
+    """Suffix blank-node labels with the block number: one update request may
+    not share a blank node between two INSERT DATA blocks."""
+
+    def rename(term: object) -> object:
+        return ox.BlankNode(f"{term.value}x{block}") if isinstance(term, ox.BlankNode) else term  # type: ignore[attr-defined]
+
+    triples = [
+        ox.Triple(rename(t.subject), t.predicate, rename(t.object))  # type: ignore[arg-type]
+        for t in (q.triple for q in ox.parse(ntriples.encode(), format=ox.RdfFormat.N_TRIPLES))
+    ]
+    return (ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").decode("utf-8")
+
+
 class OxigraphStore:
     """A :class:`~ctrlgraph.store.base.GraphStore` over a pyoxigraph ``Store``.
 
@@ -99,10 +113,12 @@ class OxigraphStore:
         """Replace named graphs in one SPARQL update, which Oxigraph applies
         as a single transaction: either every graph changes or none does."""
         operations: list[str] = []
-        for graph, ntriples in graphs.items():
+        for index, (graph, ntriples) in enumerate(graphs.items()):
             iri = sparql_iri(graph)
             operations.append(f"DROP SILENT GRAPH {iri}")
             if ntriples.strip():
+                if "_:" in ntriples:
+                    ntriples = _own_blank_nodes(ntriples, index)
                 operations.append(f"INSERT DATA {{ GRAPH {iri} {{\n{ntriples}\n}} }}")
         if extra_update.strip():
             operations.append(extra_update)
