@@ -105,7 +105,7 @@ def run_wrk(url: str, duration: float, concurrency: int, out: dict[str, object])
 
 
 async def run(
-    url: str, duration: float, concurrency: int, write_rate: float, org_fraction: float, org_readers: int = 0
+    url: str, duration: float, concurrency: int, write_rate: float, org_fraction: float, org_rate: float = 0
 ) -> dict[str, list[float]]:
     latencies: dict[str, list[float]] = defaultdict(list)
     errors: list[str] = []
@@ -141,7 +141,20 @@ async def run(
                     errors.append(f"write: {response.status_code} {response.text[:200]}")
                 await asyncio.sleep(max(0.0, 1 / write_rate - (time.perf_counter() - start)))
 
-        tasks = [reader(i) for i in range(concurrency + org_readers)] + ([writer()] if write_rate > 0 else [])
+        async def org_reader() -> None:
+            rng = random.Random(99)
+            while time.monotonic() < deadline:
+                start = time.perf_counter()
+                path = rng.choice(ORG_PATHS)
+                response = await client.get(path, headers={"Authorization": f"Bearer {DEMO_KEY}"})
+                latencies["org read"].append(time.perf_counter() - start)
+                if response.status_code != 200:
+                    errors.append(f"org read {path}: {response.status_code}")
+                await asyncio.sleep(max(0.0, 1 / org_rate - (time.perf_counter() - start)))
+
+        tasks = [reader(i) for i in range(concurrency)] + ([writer()] if write_rate > 0 else [])
+        if org_rate > 0:
+            tasks.append(org_reader())
         await asyncio.gather(*tasks)
     latencies["errors"] = [float(len(errors))]
     for e in errors[:10]:
@@ -152,9 +165,12 @@ async def run(
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=float, default=60)
-    parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--write-rate", type=float, default=2, help="evidence POSTs per second")
-    parser.add_argument("--org-fraction", type=float, default=0.01, help="share of reads that are organization reads")
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--write-rate", type=float, default=1, help="evidence POSTs per second")
+    parser.add_argument(
+        "--org-fraction", type=float, default=0.01, help="share of httpx reads that are organization reads"
+    )
+    parser.add_argument("--org-rate", type=float, default=1, help="organization reads per second (with wrk)")
     parser.add_argument("--output", type=Path)
     parser.add_argument("--no-wrk", action="store_true", help="drive reference reads from httpx too")
     args = parser.parse_args()
@@ -195,7 +211,7 @@ def main() -> int:
 
                 thread = threading.Thread(target=run_wrk, args=(url, args.duration, args.concurrency, wrk))
                 thread.start()
-                results = asyncio.run(run(url, args.duration, 0, args.write_rate, 1.0, org_readers=2))
+                results = asyncio.run(run(url, args.duration, 0, args.write_rate, 1.0, org_rate=args.org_rate))
                 thread.join()
             else:
                 results = asyncio.run(run(url, args.duration, args.concurrency, args.write_rate, args.org_fraction))
@@ -227,7 +243,7 @@ def main() -> int:
     )
     table = (
         f"Load test: {args.duration:g} s, {args.concurrency} concurrent readers "
-        f"({args.org_fraction:.0%} organization reads), {args.write_rate:g} evidence writes/s\n\n"
+        f"(+ {args.org_rate:g} organization reads/s), {args.write_rate:g} evidence writes/s\n\n"
         "| request | count | throughput | p50 | p95 | p99 |\n|---|---|---|---|---|---|\n"
         + "\n".join(rows)
         + f"\n\n{verdict}\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -34,6 +35,9 @@ ISO content is limited to identifiers and short titles. EU AI Act text:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
+    # Long pure-Python work (gap analysis) runs in worker threads; a shorter GIL
+    # switch interval lets the event loop answer cached reads in between.
+    sys.setswitchinterval(0.001)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

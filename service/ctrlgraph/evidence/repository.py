@@ -19,7 +19,7 @@ import pyoxigraph as ox
 
 from ctrlgraph.evidence.parsing import ParseProblem, parse_rdf, to_ntriples
 from ctrlgraph.evidence.tenants import org_iri
-from ctrlgraph.evidence.validation import EvidenceReport, graph_from_ntriples, validate_evidence
+from ctrlgraph.evidence.validation import EvidenceReport, validate_ntriples
 from ctrlgraph.iri import CG, DCTERMS, ORG_GRAPH_PREFIX, RDF, RDFS, XSD
 from ctrlgraph.store.base import GraphStore, sparql_literal
 
@@ -138,11 +138,16 @@ def _with_org_node(ntriples: str, org_id: str, org_name: str) -> str:
 
 
 def check_org_node(ntriples: str, org_id: str) -> None:
-    graph = graph_from_ntriples(ntriples)
-    from rdflib import URIRef
-
-    orgs = set(graph.subjects(URIRef(RDF + "type"), URIRef(CG + "Organization")))
-    ids = {str(graph.value(o, URIRef(DCTERMS + "identifier"))) for o in orgs}
+    triples = [q.triple for q in ox.parse(ntriples.encode(), format=ox.RdfFormat.N_TRIPLES)]
+    org_class = ox.NamedNode(CG + "Organization")
+    rdf_type = ox.NamedNode(RDF + "type")
+    identifier = ox.NamedNode(DCTERMS + "identifier")
+    orgs = {t.subject for t in triples if t.predicate == rdf_type and t.object == org_class}
+    ids = {
+        t.object.value
+        for t in triples
+        if t.subject in orgs and t.predicate == identifier and isinstance(t.object, ox.Literal)
+    }
     if len(orgs) != 1 or ids != {org_id}:
         raise ParseProblem(
             "",
@@ -168,6 +173,7 @@ def write_evidence(
     mode: Literal["replace", "add", "restore"],
     as_of: date | None = None,
     changed_by: str = "system",
+    separate_process: bool = True,
 ) -> WriteOutcome:
     """Parse, validate and store; raises ParseProblem (400) or EvidenceRejected (422).
 
@@ -184,8 +190,7 @@ def write_evidence(
         existing = read_evidence(store, org_id)
         merged = _with_org_node((existing if mode == "add" else "") + new, org_id, org_name)
         check_org_node(merged, org_id)
-        graph = graph_from_ntriples(merged)
-        report = validate_evidence(graph, as_of)
+        report = validate_ntriples(merged, as_of, separate_process=separate_process)
         if not report.conforms:
             raise EvidenceRejected(report)
         merged = "".join(sorted(set(merged.splitlines(keepends=True))))
@@ -211,4 +216,4 @@ def write_evidence(
                 f" <{CG}snapshotGraph> <{snapshot_graph(org_id, number)}> }} }}"
             ),
         )
-        return WriteOutcome(len(graph), report, number, digest)
+        return WriteOutcome(len(new_lines), report, number, digest)
