@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
@@ -13,11 +14,17 @@ from ctrlgraph import reference
 from ctrlgraph.loader import LoadError, load_reference
 from ctrlgraph.store import OxigraphStore
 
+T = TypeVar("T")
+
 app = typer.Typer(
     help="ctrlgraph: ISO 42001, 27001, 9001 and the EU AI Act as one queryable graph.",
     no_args_is_help=True,
     add_completion=False,
 )
+from ctrlgraph.cli_interop import export_app, import_app  # noqa: E402 - after app, which they extend
+
+app.add_typer(export_app, name="export")
+app.add_typer(import_app, name="import")
 console = Console()
 err = Console(stderr=True)
 
@@ -211,6 +218,20 @@ def _remote(url: str, path: str, params: dict[str, object] | list[tuple[str, str
     return response.json()
 
 
+def _on_local_store(data_dir: Path, answer: Callable[[OxigraphStore], T]) -> T:
+    """Run ``answer`` on the embedded store; an unknown id exits 1 listing the valid ones."""
+    from ctrlgraph import catalog
+
+    store = _local(data_dir)
+    try:
+        return answer(store)
+    except catalog.NotFound as exc:
+        err.print(f"[red]{exc}[/]; valid: {', '.join(exc.valid)}")
+        raise typer.Exit(1) from exc
+    finally:
+        store.close()
+
+
 def _local(data_dir: Path) -> OxigraphStore:
     try:
         store = OxigraphStore(data_dir)
@@ -328,14 +349,7 @@ def shared(
         params = [("framework", f) for f in framework] + [("min_frameworks", str(k))]
         result = SharedControls.model_validate(_remote(url, "/v1/shared-controls", params))
     else:
-        store = _local(data_dir)
-        try:
-            result = catalog.shared_controls(store, framework, k)
-        except catalog.NotFound as exc:
-            err.print(f"[red]{exc}[/]; valid: {', '.join(exc.valid)}")
-            raise typer.Exit(1) from exc
-        finally:
-            store.close()
+        result = _on_local_store(data_dir, lambda store: catalog.shared_controls(store, framework, k))
     table = Table("control", "title", "frameworks", "requirements", *framework)
     for c in result.controls:
         table.add_row(
@@ -370,14 +384,7 @@ def crosswalk(
     if url:
         result = Crosswalk.model_validate(_remote(url, "/v1/crosswalk", {"source": source, "target": target}))
     else:
-        store = _local(data_dir)
-        try:
-            result = catalog.crosswalk(store, source, target)
-        except catalog.NotFound as exc:
-            err.print(f"[red]{exc}[/]; valid: {', '.join(exc.valid)}")
-            raise typer.Exit(1) from exc
-        finally:
-            store.close()
+        result = _on_local_store(data_dir, lambda store: catalog.crosswalk(store, source, target))
     if format == "json":
         sys.stdout.write(result.model_dump_json(indent=2) + "\n")
     elif format == "sssom":

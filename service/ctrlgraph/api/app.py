@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from ctrlgraph import __version__, catalog
-from ctrlgraph.api import orgs, reference, sparql
+from ctrlgraph.api import interop, orgs, reference, sparql
 from ctrlgraph.api.cache import ReferenceCacheMiddleware
 from ctrlgraph.api.limits import BodyLimitMiddleware, RateLimitMiddleware
 from ctrlgraph.api.settings import Settings
@@ -88,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(sparql.router)
     app.include_router(reference.router)
+    app.include_router(interop.router)
     app.include_router(orgs.router)
     return app
 

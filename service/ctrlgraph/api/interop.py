@@ -17,6 +17,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 
+from ctrlgraph.api.auth import RequiredPrincipal, require
 from ctrlgraph.api.deps import StoreDep
 from ctrlgraph.interop import FORMATS, ImportRefused, ciso_assistant, importer, oscal, parse, spreadsheet, sssom
 from ctrlgraph.interop.data import iter_json
@@ -279,6 +280,7 @@ def _import(store: GraphStore, fmt: str, data: bytes, name: str, framework: str 
 async def import_file(
     format: ImportFormat,
     request: Request,
+    principal: RequiredPrincipal,
     framework: Annotated[
         str | None,
         Query(
@@ -294,7 +296,8 @@ async def import_file(
     ciso-assistant). The body is the file. Each framework becomes the named
     graphs ``…/graph/imported/<id>`` and ``…/graph/imported/<id>-links``,
     written in one transaction with the derived aggregates; a refused file
-    changes nothing."""
+    changes nothing. Needs an admin key."""
+    require(principal, "admin")
     data, form_name = await _body(request)
     if not data:
         raise HTTPException(status_code=422, detail="the request body (the file) is empty")
@@ -316,8 +319,11 @@ def list_imports(store: StoreDep) -> list[dict[str, object]]:
 
 
 @router.delete("/imports/{framework_id}", responses={404: {"description": "Not an imported framework"}})
-def delete_import(framework_id: str, request: Request, store: StoreDep) -> dict[str, object]:
-    """Remove an imported framework and its imported mappings (one transaction)."""
+def delete_import(
+    framework_id: str, request: Request, store: StoreDep, principal: RequiredPrincipal
+) -> dict[str, object]:
+    """Remove an imported framework and its imported mappings (one transaction). Needs an admin key."""
+    require(principal, "admin")
     try:
         graphs = importer.remove_import(store, framework_id)
     except ImportRefused as exc:

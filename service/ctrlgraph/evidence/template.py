@@ -196,7 +196,10 @@ def _rows_from_csv(body: bytes) -> list[list[str]]:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ParseProblem("", f"the CSV is not UTF-8 (byte {exc.start})") from exc
-    return [row for row in csv.reader(io.StringIO(text))]
+    try:
+        return list(csv.reader(io.StringIO(text)))
+    except csv.Error as exc:
+        raise ParseProblem("", f"not a readable CSV: {exc}") from exc
 
 
 def _rows_from_xlsx(body: bytes) -> dict[str, list[list[str]]]:

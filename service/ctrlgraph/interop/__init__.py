@@ -1,0 +1,63 @@
+"""Interoperability: OSCAL, SSSOM, spreadsheets and CISO Assistant libraries.
+
+Exports read the graph (``queries/interop/*.rq``) and write files other tools
+read. Imports parse a file into a draft (one module per format), then
+:mod:`ctrlgraph.interop.importer` checks it, builds the graph in the ctrlgraph
+vocabulary, validates it with SHACL and writes it atomically as new named
+graphs — or refuses with the row/line and reason, leaving the store unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ctrlgraph.interop.importer import (
+    FORMATS,
+    ImportDraft,
+    ImportRefused,
+    ImportResult,
+    Problem,
+    Where,
+    build_import,
+    remove_import,
+    run_import,
+)
+
+Parser = Callable[..., ImportDraft]
+
+
+def parser(fmt: str) -> Parser:
+    """The parse function of an import format (see :data:`FORMATS`)."""
+    from ctrlgraph.interop import ciso_assistant, oscal, spreadsheet, sssom
+
+    parsers: dict[str, Parser] = {
+        "oscal-catalog": oscal.parse_catalog,
+        "oscal-mapping": oscal.parse_mapping,
+        "sssom": sssom.parse,
+        "csv": spreadsheet.parse_csv,
+        "xlsx": spreadsheet.parse_xlsx,
+        "ciso-assistant": ciso_assistant.parse,
+    }
+    if fmt not in parsers:
+        raise KeyError(f"unknown import format {fmt!r}; use one of: {', '.join(FORMATS)}")
+    return parsers[fmt]
+
+
+def parse(fmt: str, data: bytes, source_name: str, framework_id: str | None = None) -> ImportDraft:
+    """Parse a file of the given format (raises :class:`ImportRefused`)."""
+    return parser(fmt)(data, source_name, framework_id)
+
+
+__all__ = [
+    "FORMATS",
+    "ImportDraft",
+    "ImportRefused",
+    "ImportResult",
+    "Problem",
+    "Where",
+    "build_import",
+    "parse",
+    "parser",
+    "remove_import",
+    "run_import",
+]

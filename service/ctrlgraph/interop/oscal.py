@@ -1,0 +1,851 @@
+"""OSCAL 1.2 (JSON): catalogs, mapping collections and profiles out; catalogs
+and mapping collections in.
+
+Export
+    * :func:`catalog` — one framework as a ``catalog``: grouping nodes become
+      ``groups``, everything else ``controls`` (nested controls below a control).
+      Our titles and our own one-line summaries only (``overview`` parts); EU
+      law text goes into a ``statement`` part of class ``legal-text``.
+    * :func:`controls_catalog` — the common controls: one group per domain, the
+      statement as a ``statement`` part, evidence expected as an
+      ``evidence-expected`` part.
+    * :func:`mapping_collection` — framework -> common controls (the stored
+      mappings) or framework -> framework (the derived crosswalk).
+    * :func:`profile` — a profile that selects given requirements of a framework.
+
+    ctrlgraph facts that OSCAL has no field for are props in the namespace
+    :data:`NS` (framework-id, assessable, requirement-type, strength, …), so an
+    exported file can be imported again without loss.
+
+Import
+    * :func:`parse_catalog` — a catalog into a NEW framework.
+    * :func:`parse_mapping` — a mapping collection (framework -> common controls)
+      into cg:Mapping nodes of an imported framework.
+
+The files written here validate with compliance-trestle's OSCAL models
+(tests/test_interop_oscal.py); trestle itself is not needed at run time.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from ctrlgraph import catalog as ref_catalog
+from ctrlgraph.interop.data import (
+    ControlCatalogData,
+    FrameworkData,
+    RequirementRow,
+    controls_data,
+    framework_data,
+    framework_ids,
+    framework_mappings,
+    last_modified,
+)
+from ctrlgraph.interop.importer import (
+    FrameworkDraft,
+    ImportDraft,
+    MappingDraft,
+    Problems,
+    RequirementDraft,
+    Where,
+    clean_text,
+    default_strength,
+    framework_id_from,
+    one_line,
+    oscal_id,
+    parse_relationship,
+    refuse,
+)
+from ctrlgraph.iri import ID
+from ctrlgraph.store.base import GraphStore
+
+#: The OSCAL version the documents declare (compliance-trestle 5.2 models it).
+OSCAL_VERSION = "1.2.1"
+#: Namespace of the props and parts that carry ctrlgraph facts.
+NS = "https://w3id.org/ctrlgraph/ns/oscal"
+OSCAL_NS = "http://csrc.nist.gov/ns/oscal"
+CONTROLS_ID = "controls"
+_UUID_NS = uuid.uuid5(uuid.NAMESPACE_URL, ID + "oscal")
+
+#: NIST IR 8477 relationship (our notation) -> OSCAL mapping relationship.
+RELATIONSHIP_TO_OSCAL = {
+    "equal": "equal-to",
+    "subset of": "subset-of",
+    "superset of": "superset-of",
+    "intersects with": "intersects-with",
+    "no relationship": "no-relationship",
+}
+
+
+class NothingToExport(LookupError):
+    """The requested document would be empty (e.g. a framework with no mappings)."""
+
+
+def _uuid(*parts: str) -> str:
+    """Stable UUIDv5: the same subject gets the same UUID in every export."""
+    return str(uuid.uuid5(_UUID_NS, "/".join(parts)))
+
+
+def _prop(name: str, value: object, *, ns: str | None = NS) -> dict[str, str]:
+    prop = {"name": name, "value": one_line(str(value))}
+    if ns:
+        prop["ns"] = ns
+    return prop
+
+
+def _metadata(title: str, version: str | None, modified: str, props: list[dict[str, str]], **extra: Any) -> dict:
+    metadata: dict[str, Any] = {
+        "title": one_line(title),
+        "last-modified": modified,
+        "version": one_line(version or "unversioned"),
+        "oscal-version": OSCAL_VERSION,
+    }
+    if props:
+        metadata["props"] = props
+    metadata.update({k.replace("_", "-"): v for k, v in extra.items() if v})
+    return metadata
+
+
+def file_name(kind: str, *ids: str) -> str:
+    """The file name :func:`write_all` gives a document (also used in hrefs)."""
+    return f"{kind}-{'-to-'.join(ids)}.json"
+
+
+# --------------------------------------------------------------------------
+# Catalogs
+# --------------------------------------------------------------------------
+def _can_group(node: RequirementRow) -> bool:
+    return not node.assessable
+
+
+def _children_are_groups(nodes: Sequence[RequirementRow]) -> bool:
+    """OSCAL lets a group (and the catalog) hold groups *or* controls, not
+    both: siblings become groups only when none of them is assessable;
+    otherwise all of them are controls (nesting below a control)."""
+    return bool(nodes) and all(_can_group(n) for n in nodes)
+
+
+def _requirement_props(node: RequirementRow) -> list[dict[str, str]]:
+    props = [
+        _prop("label", node.notation, ns=None),
+        _prop("sort-id", f"{node.order:06d}", ns=None),
+        _prop("assessable", str(node.assessable).lower()),
+    ]
+    if node.type:
+        props.append(_prop("requirement-type", node.type))
+    if node.applicable_from:
+        props.append(_prop("applicable-from", node.applicable_from))
+    props += [_prop("role", role) for role in node.roles]
+    props += [_prop("risk-category", category) for category in node.risk_categories]
+    props += [_prop("exact-match", iri) for iri in node.exact_match]
+    return props
+
+
+def _requirement_parts(node: RequirementRow, node_id: str) -> list[dict[str, str]]:
+    parts = []
+    if node.definition:
+        parts.append({"id": f"{node_id}_ovw", "name": "overview", "prose": node.definition})
+    if node.legal_text:
+        parts.append({"id": f"{node_id}_smt", "name": "statement", "class": "legal-text", "prose": node.legal_text})
+    return parts
+
+
+def _control(node: RequirementRow) -> dict[str, Any]:
+    node_id = oscal_id(node.notation)
+    control: dict[str, Any] = {"id": node_id, "title": one_line(node.title), "props": _requirement_props(node)}
+    parts = _requirement_parts(node, node_id)
+    if parts:
+        control["parts"] = parts
+    if node.children:
+        control["controls"] = [_control(child) for child in node.children]
+    return control
+
+
+def _group(node: RequirementRow) -> dict[str, Any]:
+    node_id = oscal_id(node.notation)
+    group: dict[str, Any] = {"id": node_id, "title": one_line(node.title), "props": _requirement_props(node)}
+    parts = _requirement_parts(node, node_id)
+    if parts:
+        group["parts"] = parts
+    key, members = _layout(node.children)
+    if members:
+        group[key] = members
+    return group
+
+
+def _layout(nodes: Sequence[RequirementRow]) -> tuple[str, list[dict[str, Any]]]:
+    if _children_are_groups(nodes):
+        return "groups", [_group(n) for n in nodes]
+    return "controls", [_control(n) for n in nodes]
+
+
+def _framework_resource(fw_id: str, title: str) -> dict[str, Any]:
+    return {
+        "uuid": _uuid("resource", fw_id),
+        "title": one_line(title),
+        "props": [_prop("framework-id", fw_id)],
+        "rlinks": [
+            {"href": file_name("catalog", fw_id), "media-type": "application/oscal.catalog+json"},
+            {"href": f"/v1/export/oscal/catalog/{fw_id}", "media-type": "application/json"},
+        ],
+    }
+
+
+def catalog(store: GraphStore, framework_id: str) -> dict[str, Any]:
+    """One framework as an OSCAL catalog."""
+    fw = framework_data(store, framework_id)
+    return catalog_of(fw, last_modified(store))
+
+
+def catalog_of(fw: FrameworkData, modified: str) -> dict[str, Any]:
+    props = [_prop("framework-id", fw.id)]
+    for name, value in (
+        ("publisher", fw.publisher),
+        ("issued", fw.issued),
+        ("rights", fw.rights),
+        ("citation", fw.citation),
+        ("source", fw.source),
+    ):
+        if value:
+            props.append(_prop(name, value))
+    body: dict[str, Any] = {
+        "uuid": _uuid("catalog", fw.id),
+        "metadata": _metadata(fw.title, fw.version, modified, props, remarks=fw.description),
+    }
+    key, members = _layout(fw.roots)
+    if members:
+        body[key] = members
+    if fw.citation or fw.source:
+        resource: dict[str, Any] = {
+            "uuid": _uuid("source", fw.id),
+            "title": one_line(fw.citation or fw.title),
+            "props": [_prop("role", "source-of-text")],
+        }
+        if fw.citation:
+            resource["citation"] = {"text": one_line(fw.citation)}
+        if fw.source and fw.source.startswith(("http://", "https://")):
+            resource["rlinks"] = [{"href": fw.source}]
+        if fw.rights:
+            resource["remarks"] = fw.rights
+        body["back-matter"] = {"resources": [resource]}
+    return {"catalog": body}
+
+
+def controls_catalog(store: GraphStore) -> dict[str, Any]:
+    """The common controls as an OSCAL catalog (one group per domain)."""
+    return controls_catalog_of(controls_data(store), last_modified(store))
+
+
+def controls_catalog_of(data: ControlCatalogData, modified: str) -> dict[str, Any]:
+    domains: dict[str, dict[str, Any]] = {}
+    for c in data.controls:
+        key = c.domain or "none"
+        if key not in domains:
+            group: dict[str, Any] = {
+                "id": key,
+                "title": one_line(c.domain_title or key),
+                "props": [_prop("label", key, ns=None)],
+                "controls": [],
+            }
+            if c.domain_definition:
+                group["parts"] = [{"id": f"{key}_ovw", "name": "overview", "prose": c.domain_definition}]
+            domains[key] = group
+        props = [_prop("label", c.notation, ns=None)]
+        if c.phase:
+            props.append(_prop("roadmap-phase", c.phase))
+        if c.effort is not None:
+            props.append(_prop("effort", c.effort))
+        props += [_prop("documentation-tier", tier) for tier in c.tiers]
+        parts: list[dict[str, Any]] = []
+        if c.statement:
+            parts.append({"id": f"{c.notation}_smt", "name": "statement", "prose": c.statement})
+        if c.evidence:
+            parts.append(
+                {
+                    "id": f"{c.notation}_evd",
+                    "name": "evidence-expected",
+                    "ns": NS,
+                    "title": "Evidence expected",
+                    "parts": [
+                        {"id": f"{c.notation}_evd.{i}", "name": "item", "ns": NS, "prose": text}
+                        for i, text in enumerate(c.evidence, start=1)
+                    ],
+                }
+            )
+        if c.scope_note:
+            parts.append({"id": f"{c.notation}_gdn", "name": "guidance", "prose": c.scope_note})
+        control: dict[str, Any] = {"id": c.notation, "title": one_line(c.title), "props": props}
+        if parts:
+            control["parts"] = parts
+        domains[key]["controls"].append(control)
+    props = [_prop("framework-id", CONTROLS_ID), _prop("catalog-id", data.id)]
+    if data.publisher:
+        props.append(_prop("publisher", data.publisher))
+    return {
+        "catalog": {
+            "uuid": _uuid("catalog", CONTROLS_ID),
+            "metadata": _metadata(data.title, data.version, modified, props, remarks=data.description),
+            "groups": list(domains.values()),
+        }
+    }
+
+
+# --------------------------------------------------------------------------
+# Mapping collections
+# --------------------------------------------------------------------------
+def mapping_collection(store: GraphStore, source: str, target: str) -> dict[str, Any]:
+    """``target == "controls"``: the stored mappings of ``source``; otherwise
+    the crosswalk derived through shared controls."""
+    if target == CONTROLS_ID:
+        return _stored_mappings(store, source)
+    return _crosswalk(store, source, target)
+
+
+def _collection(
+    title: str,
+    description: str,
+    modified: str,
+    mapping: dict[str, Any],
+    rationale: str,
+    method: str,
+    resources: list[dict[str, Any]],
+    key: str,
+) -> dict[str, Any]:
+    return {
+        "mapping-collection": {
+            "uuid": _uuid("mapping-collection", key),
+            "metadata": _metadata(title, "1", modified, [_prop("mapping-set", key)]),
+            "provenance": {
+                "method": method,
+                "matching-rationale": rationale,
+                "status": "complete",
+                "mapping-description": description,
+            },
+            "mappings": [mapping],
+            "back-matter": {"resources": resources},
+        }
+    }
+
+
+def _resource_ref(fw_id: str) -> dict[str, Any]:
+    return {"type": "catalog", "href": "#" + _uuid("resource", fw_id), "props": [_prop("framework-id", fw_id)]}
+
+
+def _stored_mappings(store: GraphStore, source: str) -> dict[str, Any]:
+    fw = framework_data(store, source, with_tree=False)
+    rows = framework_mappings(store, fw.iri)
+    maps: list[dict[str, Any]] = []
+    gaps: list[str] = []
+    gap_props: list[dict[str, str]] = []
+    for m in rows:
+        if m.control is None:
+            gaps.append(oscal_id(m.notation))
+            gap_props.append(
+                {**_prop("no-relationship", oscal_id(m.notation)), "remarks": m.explanation or "no control serves it"}
+            )
+            continue
+        entry: dict[str, Any] = {
+            "uuid": _uuid("map", m.iri),
+            "matching-rationale": m.rationale,
+            "relationship": RELATIONSHIP_TO_OSCAL[m.relationship],
+            "sources": [{"type": "control", "id-ref": oscal_id(m.notation)}],
+            "targets": [{"type": "control", "id-ref": m.control}],
+            "confidence-score": {"percentage": m.strength / 10},
+            "props": [_prop("strength", m.strength)],
+        }
+        if m.source:
+            entry["props"].append(_prop("source", m.source))
+        if m.explanation:
+            entry["remarks"] = m.explanation
+        maps.append(entry)
+    if not maps:
+        raise NothingToExport(f"framework {source!r} has no mappings to common controls")
+    rationale = Counter(m["matching-rationale"] for m in maps).most_common(1)[0][0]
+    mapping: dict[str, Any] = {
+        "uuid": _uuid("mapping", source, CONTROLS_ID),
+        "method": "human",
+        "matching-rationale": rationale,
+        "status": "complete",
+        "source-resource": _resource_ref(source),
+        "target-resource": _resource_ref(CONTROLS_ID),
+        "maps": maps,
+    }
+    if gap_props:
+        mapping["props"] = gap_props
+        mapping["source-gap-summary"] = {
+            "uuid": _uuid("gaps", source, CONTROLS_ID),
+            "unmapped-controls": [{"with-ids": gaps}],
+        }
+    controls = controls_data(store)
+    return _collection(
+        f"{fw.title} to ctrlgraph common controls",
+        f"Every stored mapping of {source} requirements to ctrlgraph common controls, read "
+        "'requirement RELATIONSHIP control' (NIST IR 8477 set-theory relationships). The confidence "
+        "percentage is the mapping strength (NIST IR 8278A, 0-10) divided by 10; the exact strength is the "
+        f"'strength' prop ({NS}).",
+        last_modified(store),
+        mapping,
+        rationale,
+        "human",
+        [_framework_resource(source, fw.title), _framework_resource(CONTROLS_ID, controls.title)],
+        f"{source}/{CONTROLS_ID}",
+    )
+
+
+def _crosswalk(store: GraphStore, source: str, target: str) -> dict[str, Any]:
+    if source == target:
+        raise ValueError("source and target must be different frameworks")
+    result = ref_catalog.crosswalk(store, source, target)
+    if not result.pairs:
+        raise NothingToExport(f"no requirement of {source!r} shares a control with a requirement of {target!r}")
+    known = framework_ids(store)
+    titles = {fid: framework_data(store, fid, with_tree=False).title for fid in (source, target) if fid in known}
+    maps = []
+    for pair in result.pairs:
+        via = sorted({p.control for p in pair.paths})
+        explanation = "; ".join(
+            f"{p.control}: {source} {pair.source} {p.source_relationship} it, "
+            f"{target} {pair.target} {p.target_relationship} it"
+            for p in pair.paths
+        )
+        maps.append(
+            {
+                "uuid": _uuid("crosswalk-map", source, pair.source, target, pair.target),
+                "relationship": RELATIONSHIP_TO_OSCAL[pair.relationship],
+                "sources": [{"type": "control", "id-ref": oscal_id(pair.source)}],
+                "targets": [{"type": "control", "id-ref": oscal_id(pair.target)}],
+                "confidence-score": {"percentage": pair.strength / 10},
+                "props": [
+                    _prop("strength", pair.strength),
+                    _prop("determined", str(pair.determined).lower()),
+                    *(_prop("via", control) for control in via),
+                ],
+                "remarks": f"Derived through shared common controls — {explanation}.",
+            }
+        )
+    mapping = {
+        "uuid": _uuid("mapping", source, target),
+        "method": "automation",
+        "matching-rationale": "semantic",
+        "status": "complete",
+        "source-resource": _resource_ref(source),
+        "target-resource": _resource_ref(target),
+        "maps": maps,
+    }
+    return _collection(
+        f"{titles.get(source, source)} to {titles.get(target, target)} (derived crosswalk)",
+        f"Requirement pairs of {source} and {target} derived through shared ctrlgraph common controls: the "
+        "relationship is composed with the STRM composition table, the strength is the weakest link (the 'via' "
+        "props name the controls). Where 'determined' is false, set theory leaves the relationship open and "
+        "'intersects-with' marks a candidate overlap for an analyst to confirm.",
+        last_modified(store),
+        mapping,
+        "semantic",
+        "automation",
+        [
+            _framework_resource(source, titles.get(source, source)),
+            _framework_resource(target, titles.get(target, target)),
+        ],
+        f"{source}/{target}",
+    )
+
+
+# --------------------------------------------------------------------------
+# Profile
+# --------------------------------------------------------------------------
+def profile(store: GraphStore, framework_id: str, notations: Sequence[str], title: str | None = None) -> dict[str, Any]:
+    """A profile importing the framework's catalog and selecting the given
+    requirements (e.g. those a Statement of Applicability marks applicable).
+    A grouping node stands for every control below it."""
+    fw = framework_data(store, framework_id)
+    by_notation = {r.notation: r for r in fw.requirements}
+    unknown = [n for n in notations if n not in by_notation]
+    if unknown:
+        raise ref_catalog.NotFound(f"notation in {framework_id}", unknown[0], sorted(by_notation))
+    groups = {id(n) for n in _group_nodes(fw.roots)}
+    ids: list[str] = []
+
+    def select(node: RequirementRow) -> None:
+        if id(node) in groups:
+            for child in node.children:
+                select(child)
+        elif oscal_id(node.notation) not in ids:
+            ids.append(oscal_id(node.notation))
+
+    for notation in dict.fromkeys(notations):
+        select(by_notation[notation])
+    if not ids:
+        raise NothingToExport("the selection holds no control")
+    resource = _framework_resource(framework_id, fw.title)
+    return {
+        "profile": {
+            "uuid": _uuid("profile", framework_id, *sorted(ids)),
+            "metadata": _metadata(
+                title or f"{fw.title} — selected requirements",
+                fw.version,
+                last_modified(store),
+                [_prop("framework-id", framework_id), _prop("selected", len(ids))],
+            ),
+            "imports": [{"href": "#" + resource["uuid"], "include-controls": [{"with-ids": ids}]}],
+            "merge": {"as-is": True},
+            "back-matter": {"resources": [resource]},
+        }
+    }
+
+
+def _group_nodes(nodes: Sequence[RequirementRow]) -> Iterator[RequirementRow]:
+    if _children_are_groups(nodes):
+        for node in nodes:
+            yield node
+            yield from _group_nodes(node.children)
+
+
+# --------------------------------------------------------------------------
+# Writing files
+# --------------------------------------------------------------------------
+def write_document(document: dict[str, Any], path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as handle:
+        json.dump(document, handle, ensure_ascii=False, indent=2)
+        handle.write("\n")
+    return path
+
+
+def export_plan(store: GraphStore, frameworks: Sequence[str] | None = None) -> list[tuple[str, tuple[str, ...]]]:
+    """What ``ctrlgraph export oscal`` writes: (kind, ids) per file."""
+    known = framework_ids(store)
+    chosen = list(frameworks) if frameworks else sorted(known)
+    for fid in chosen:
+        if fid not in known:
+            raise ref_catalog.NotFound("framework", fid, sorted(known))
+    plan: list[tuple[str, tuple[str, ...]]] = [("catalog", (CONTROLS_ID,))]
+    plan += [("catalog", (fid,)) for fid in chosen]
+    plan += [("mapping", (fid, CONTROLS_ID)) for fid in chosen]
+    plan += [("mapping", (a, b)) for a in chosen for b in chosen if a < b]
+    return plan
+
+
+def export_one(store: GraphStore, kind: str, ids: tuple[str, ...]) -> dict[str, Any]:
+    if kind == "catalog":
+        return controls_catalog(store) if ids[0] == CONTROLS_ID else catalog(store, ids[0])
+    return mapping_collection(store, ids[0], ids[1])
+
+
+# --------------------------------------------------------------------------
+# Import
+# --------------------------------------------------------------------------
+def _load_json(data: bytes | str, root: str) -> dict[str, Any]:
+    try:
+        document = json.loads(data)
+    except UnicodeDecodeError as exc:
+        raise refuse(Where(), f"the file is not UTF-8 text: {exc}") from exc
+    except json.JSONDecodeError as exc:
+        raise refuse(Where(line=exc.lineno), f"malformed JSON: {exc.msg} (column {exc.colno})") from exc
+    if not isinstance(document, dict) or root not in document:
+        found = ", ".join(repr(k) for k in document) if isinstance(document, dict) else type(document).__name__
+        raise refuse(Where(path="$"), f"not an OSCAL {root}: the top-level key must be {root!r} (found {found})")
+    body = document[root]
+    if not isinstance(body, dict):
+        raise refuse(Where(path=f"$.{root}"), f"{root} must be an object")
+    return body
+
+
+def _ours(props: object, name: str) -> list[str]:
+    """Values of the ctrlgraph-namespace props called ``name``."""
+    if not isinstance(props, list):
+        return []
+    return [str(p.get("value")) for p in props if isinstance(p, dict) and p.get("ns") == NS and p.get("name") == name]
+
+
+def _oscal(props: object, name: str) -> str | None:
+    """The first OSCAL-namespace (or namespace-less) prop called ``name``."""
+    if isinstance(props, list):
+        for p in props:
+            if isinstance(p, dict) and p.get("name") == name and p.get("ns") in (None, OSCAL_NS):
+                return str(p.get("value"))
+    return None
+
+
+def _prose(part: dict[str, Any]) -> str:
+    """A part's prose with its sub-parts, labelled, as plain text."""
+    lines = []
+    label = _oscal(part.get("props"), "label")
+    prose = clean_text(part.get("prose"))
+    if prose or label:
+        lines.append(" ".join(x for x in (label, prose) if x))
+    for sub in part.get("parts") or []:
+        if isinstance(sub, dict):
+            text = _prose(sub)
+            if text:
+                lines.append(text)
+    return "\n".join(lines)
+
+
+def parse_catalog(data: bytes | str, source_name: str = "catalog.json", framework_id: str | None = None) -> ImportDraft:
+    """An OSCAL catalog as the draft of a new framework.
+
+    notation = the ``label`` prop (else the id; a group without either: its
+    title); groups are not assessable, controls are assessable when they have
+    no child control (ctrlgraph's own ``assessable`` prop wins); withdrawn
+    controls are skipped; document order is the order in the file."""
+    body = _load_json(data, "catalog")
+    problems = Problems()
+    metadata = body.get("metadata")
+    if not isinstance(metadata, dict):
+        raise refuse(Where(path="$.catalog.metadata"), "the catalog has no metadata")
+    title = clean_text(metadata.get("title"))
+    if not title:
+        problems.add(Where(path="$.catalog.metadata.title"), "the catalog metadata has no title")
+    props = metadata.get("props")
+    fid = framework_id or next(iter(_ours(props, "framework-id")), None) or framework_id_from(title or source_name)
+    publisher = next(iter(_ours(props, "publisher")), None)
+    if publisher is None:
+        parties = metadata.get("parties") or []
+        publisher = next((str(p["name"]) for p in parties if isinstance(p, dict) and p.get("name")), None)
+    fw = FrameworkDraft(
+        id=fid,
+        title=title or fid,
+        where=Where(path="$.catalog.metadata"),
+        publisher=publisher,
+        version=clean_text(metadata.get("version")),
+        description=clean_text(metadata.get("remarks")),
+        rights=next(iter(_ours(props, "rights")), None),
+        citation=next(iter(_ours(props, "citation")), None),
+        source=next(iter(_ours(props, "source")), None),
+        issued=next(iter(_ours(props, "issued")), None),
+    )
+    if fw.source is None:
+        for resource in (body.get("back-matter") or {}).get("resources") or []:
+            links = resource.get("rlinks") if isinstance(resource, dict) else None
+            if isinstance(links, list) and links and isinstance(links[0], dict) and links[0].get("href"):
+                fw.source = str(links[0]["href"])
+                break
+    if fw.source is None and body.get("uuid"):
+        fw.source = f"OSCAL catalog {body['uuid']}"
+    skipped = 0
+
+    def visit(node: object, path: str, parent: str | None, is_group: bool) -> None:
+        nonlocal skipped
+        if not isinstance(node, dict):
+            problems.add(Where(path=path), "expected an object")
+            return
+        props = node.get("props")
+        if _oscal(props, "status") == "withdrawn":
+            skipped += 1
+            return
+        node_title = clean_text(node.get("title"))
+        notation = _oscal(props, "label") or clean_text(node.get("id")) or node_title
+        if not notation:
+            problems.add(Where(path=path), "the node has no id, label or title")
+            return
+        if not node_title:
+            problems.add(Where(path=path, column="title"), f"{notation!r} has no title")
+        children_path = [("groups", True), ("controls", False)]
+        child_controls = [c for c in (node.get("controls") or []) if isinstance(c, dict)]
+        assessable_prop = _ours(props, "assessable")
+        if assessable_prop:
+            assessable: bool | None = assessable_prop[0] == "true"
+        else:
+            assessable = (
+                False if is_group else not any(_oscal(c.get("props"), "status") != "withdrawn" for c in child_controls)
+            )
+        kinds = _ours(props, "requirement-type")
+        definition = legal = None
+        for part in node.get("parts") or []:
+            if not isinstance(part, dict):
+                continue
+            if part.get("name") == "overview":
+                definition = _prose(part) or definition
+            elif part.get("name") == "statement":
+                if part.get("class") == "legal-text":
+                    legal = clean_text(part.get("prose"))
+                elif definition is None:
+                    definition = _prose(part) or None
+        fw.requirements.append(
+            RequirementDraft(
+                notation=notation,
+                title=node_title or notation,
+                where=Where(path=path),
+                parent=parent,
+                assessable=assessable,
+                type=kinds[0] if kinds else ("ControlObjectiveType" if is_group else "AnnexControlType"),
+                definition=definition,
+                legal_text=legal,
+                applicable_from=next(iter(_ours(props, "applicable-from")), None),
+                roles=_ours(props, "role"),
+                risk_categories=_ours(props, "risk-category"),
+                exact_match=_ours(props, "exact-match"),
+            )
+        )
+        for key, group_children in children_path:
+            items = node.get(key) or []
+            if not isinstance(items, list):
+                problems.add(Where(path=f"{path}.{key}"), f"{key} must be a list")
+                continue
+            for index, child in enumerate(items):
+                visit(child, f"{path}.{key}[{index}]", notation, group_children)
+
+    for key, is_group in (("groups", True), ("controls", False)):
+        items = body.get(key) or []
+        if not isinstance(items, list):
+            problems.add(Where(path=f"$.catalog.{key}"), f"{key} must be a list")
+            continue
+        for index, item in enumerate(items):
+            visit(item, f"$.catalog.{key}[{index}]", None, is_group)
+    if not fw.requirements and not problems:
+        problems.add(Where(path="$.catalog"), "the catalog has no groups or controls")
+    problems.raise_if_any("OSCAL catalog refused")
+    warnings = [f"skipped {skipped} withdrawn control(s)"] if skipped else []
+    return ImportDraft("oscal-catalog", source_name, frameworks=[fw], warnings=warnings)
+
+
+def parse_mapping(data: bytes | str, source_name: str = "mapping.json", framework_id: str | None = None) -> ImportDraft:
+    """An OSCAL mapping collection (framework -> ctrlgraph common controls) as
+    a draft of cg:Mapping nodes. Each map must have one source and one target;
+    strength comes from the ctrlgraph ``strength`` prop, else the confidence
+    percentage x 10, else the coverage x 10, else the relationship (equal 10,
+    no relationship 0)."""
+    body = _load_json(data, "mapping-collection")
+    problems = Problems()
+    draft = ImportDraft("oscal-mapping", source_name)
+    metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
+    title = clean_text(metadata.get("title")) or source_name
+    provenance = body.get("provenance") if isinstance(body.get("provenance"), dict) else {}
+    default_rationale = clean_text(provenance.get("matching-rationale"))
+    mappings = body.get("mappings")
+    if isinstance(mappings, dict):
+        mappings = [mappings]
+    if not isinstance(mappings, list) or not mappings:
+        raise refuse(Where(path="$.mapping-collection.mappings"), "the collection has no mappings")
+    for mi, mapping in enumerate(mappings):
+        mpath = f"$.mapping-collection.mappings[{mi}]"
+        if not isinstance(mapping, dict):
+            problems.add(Where(path=mpath), "expected an object")
+            continue
+        source_ref = mapping.get("source-resource") if isinstance(mapping.get("source-resource"), dict) else {}
+        target_ref = mapping.get("target-resource") if isinstance(mapping.get("target-resource"), dict) else {}
+        fid = framework_id or next(iter(_ours(source_ref.get("props"), "framework-id")), None)
+        if not fid:
+            problems.add(
+                Where(path=f"{mpath}.source-resource"),
+                "cannot tell which framework the sources belong to: give the framework id "
+                "(--framework / ?framework=) or a framework-id prop on the source-resource",
+            )
+            continue
+        target_id = next(iter(_ours(target_ref.get("props"), "framework-id")), CONTROLS_ID)
+        if target_id != CONTROLS_ID:
+            problems.add(
+                Where(path=f"{mpath}.target-resource"),
+                f"the target is framework {target_id!r}: only mappings to the ctrlgraph common controls can be "
+                "imported (crosswalks between frameworks are derived through shared controls, not stored)",
+            )
+            continue
+        rationale = clean_text(mapping.get("matching-rationale")) or default_rationale
+        for ri, prop in enumerate(mapping.get("props") or []):
+            if isinstance(prop, dict) and prop.get("ns") == NS and prop.get("name") == "no-relationship":
+                draft.mappings.append(
+                    MappingDraft(
+                        framework=fid,
+                        ref=str(prop.get("value")),
+                        control=None,
+                        relationship="no relationship",
+                        rationale=rationale or "semantic",
+                        strength=0,
+                        explanation=clean_text(prop.get("remarks")),
+                        source=f"OSCAL mapping-collection: {title}",
+                        where=Where(path=f"{mpath}.props[{ri}]"),
+                    )
+                )
+        maps = mapping.get("maps")
+        if not isinstance(maps, list):
+            problems.add(Where(path=f"{mpath}.maps"), "maps must be a list")
+            continue
+        for index, entry in enumerate(maps):
+            path = f"{mpath}.maps[{index}]"
+            parsed = _parse_map(entry, path, fid, rationale, title, problems)
+            if parsed is not None:
+                draft.mappings.append(parsed)
+    if not draft.mappings and not problems:
+        problems.add(Where(path="$.mapping-collection"), "the collection holds no map")
+    problems.raise_if_any("OSCAL mapping collection refused")
+    return draft
+
+
+def _parse_map(
+    entry: object, path: str, fid: str, rationale: str | None, title: str, problems: Problems
+) -> MappingDraft | None:
+    where = Where(path=path)
+    if not isinstance(entry, dict):
+        problems.add(where, "expected an object")
+        return None
+    sources, targets = entry.get("sources") or [], entry.get("targets") or []
+    if not (isinstance(sources, list) and isinstance(targets, list)) or len(sources) != 1 or len(targets) != 1:
+        problems.add(
+            where,
+            f"a map must have exactly one source and one target (found {len(sources)} and {len(targets)}): "
+            "ctrlgraph stores one requirement -> control pair per mapping",
+        )
+        return None
+    source, target = sources[0], targets[0]
+    if not (isinstance(source, dict) and source.get("id-ref") and isinstance(target, dict) and target.get("id-ref")):
+        problems.add(where, "sources and targets need an id-ref")
+        return None
+    raw = entry.get("relationship")
+    if isinstance(raw, dict):  # OSCAL 1.1 drafts wrote {"type": ...}
+        raw = raw.get("type")
+    relationship = parse_relationship(raw)
+    if relationship is None:
+        problems.add(
+            where.at("relationship"),
+            f"unknown relationship {raw!r}; use equal-to, equivalent-to, subset-of, superset-of, "
+            "intersects-with or no-relationship",
+        )
+        return None
+    props = entry.get("props")
+    strength: int | None = None
+    exact = _ours(props, "strength")
+    confidence = entry.get("confidence-score") if isinstance(entry.get("confidence-score"), dict) else {}
+    coverage = entry.get("coverage") if isinstance(entry.get("coverage"), dict) else {}
+    try:
+        if exact:
+            strength = int(exact[0])
+        elif isinstance(confidence.get("percentage"), (int, float)):
+            strength = round(float(confidence["percentage"]) * 10)
+        elif isinstance(coverage.get("target-coverage"), (int, float)):
+            strength = round(float(coverage["target-coverage"]) * 10)
+        else:
+            strength = default_strength(relationship)
+    except ValueError:
+        problems.add(where.at("strength"), f"strength {exact[0]!r} is not a whole number")
+        return None
+    if strength is None:
+        problems.add(
+            where.at("strength"),
+            f"no strength for a {relationship!r} map: add a confidence-score percentage (0-1) or a "
+            f"'strength' prop ({NS})",
+        )
+        return None
+    if not 0 <= strength <= 10:
+        problems.add(where.at("strength"), f"strength {strength} is out of range (0-10)")
+        return None
+    map_rationale = clean_text(entry.get("matching-rationale")) or rationale
+    if not map_rationale:
+        problems.add(where.at("matching-rationale"), "no matching-rationale (syntactic, semantic or functional)")
+        return None
+    return MappingDraft(
+        framework=fid,
+        ref=str(source["id-ref"]),
+        control=str(target["id-ref"]),
+        relationship=relationship,
+        rationale=map_rationale,
+        strength=strength,
+        explanation=clean_text(entry.get("remarks"))
+        or f"{relationship} mapping imported from '{title}' without an explanation",
+        source=next(iter(_ours(props, "source")), None) or f"OSCAL mapping-collection: {title}",
+        where=where,
+    )
