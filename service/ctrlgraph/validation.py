@@ -7,12 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyshacl
-from rdflib import Graph, Namespace
-from rdflib.namespace import RDF
+from rdflib import Graph
 
 from ctrlgraph.paths import mappings_dir, ontology_dir, shapes_dir
-
-SH = Namespace("http://www.w3.org/ns/shacl#")
 
 
 @dataclass(frozen=True)
@@ -41,24 +38,9 @@ def load_graph(files: Iterable[Path]) -> Graph:
 
 def violations_of(report: Graph) -> list[Violation]:
     """The validation results of a pySHACL report graph, as plain records."""
-    found: list[Violation] = []
-    for result in report.subjects(RDF.type, SH.ValidationResult):
+    from ctrlgraph.evidence.validation import findings_of
 
-        def one(prop: object, node: object = result) -> str | None:
-            value = report.value(node, prop)  # type: ignore[arg-type]
-            return None if value is None else str(value)
-
-        found.append(
-            Violation(
-                focus=one(SH.focusNode) or "",
-                path=one(SH.resultPath),
-                value=one(SH.value),
-                message=one(SH.resultMessage) or "",
-                severity=(one(SH.resultSeverity) or "").rsplit("#", 1)[-1],
-                shape=one(SH.sourceShape),
-            )
-        )
-    return sorted(found, key=lambda v: (v.focus, v.path or "", v.message))
+    return [Violation(f.focus, f.path, f.value, f.message, f.severity, f.shape) for f in findings_of(report)]
 
 
 def validate(data: Graph, shapes: Graph, ontology: Graph | None = None) -> ValidationOutcome:

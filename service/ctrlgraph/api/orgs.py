@@ -146,13 +146,17 @@ async def _write(
     except ParseProblem as exc:
         raise HTTPException(400, f"could not read the {media_type} body: {exc}") from exc
     except repository.EvidenceRejected as exc:
-        raise HTTPException(
-            422,
-            {
-                "message": f"the evidence has {len(exc.report.violations)} SHACL violation(s); nothing was stored",
-                "validation": report_model(exc.report).model_dump(),
-            },
-        ) from exc
+        raise rejected(exc, f"the evidence has {len(exc.report.violations)} SHACL violation(s)") from exc
+    return written(request, org, mode, outcome)
+
+
+def rejected(exc: repository.EvidenceRejected, why: str) -> HTTPException:
+    return HTTPException(
+        422, {"message": f"{why}; nothing was stored", "validation": report_model(exc.report).model_dump()}
+    )
+
+
+def written(request: Request, org: str, mode: str, outcome: repository.WriteOutcome) -> WriteResult:
     request.app.state.generation += 1
     return WriteResult(
         organization=org,
@@ -268,22 +272,8 @@ def restore_version(
             principal.key_id,
         )
     except repository.EvidenceRejected as exc:
-        raise HTTPException(
-            422,
-            {
-                "message": f"version {version} no longer conforms to the shapes; nothing was stored",
-                "validation": report_model(exc.report).model_dump(),
-            },
-        ) from exc
-    request.app.state.generation += 1
-    return WriteResult(
-        organization=org,
-        mode="restore",
-        triples=outcome.triples,
-        version=outcome.version,
-        content_hash=outcome.content_hash,
-        validation=report_model(outcome.report),
-    )
+        raise rejected(exc, f"version {version} no longer conforms to the shapes") from exc
+    return written(request, org, "restore", outcome)
 
 
 @router.get(

@@ -85,7 +85,7 @@ def execute(store: ox.Store, job: QueryJob) -> QueryAnswer:
             result.serialize(buffer, ox.QueryResultsFormat.from_media_type(media_type))
     except _TooLarge:
         return _error(
-            413, f"the result is larger than the limit of {job.max_result_bytes} bytes: add a LIMIT or narrow the query"
+            422, f"the result is larger than the limit of {job.max_result_bytes} bytes: add a LIMIT or narrow the query"
         )
     except (OSError, ValueError) as exc:
         return _error(400, f"query could not be evaluated: {exc}")
