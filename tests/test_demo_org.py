@@ -121,3 +121,19 @@ def test_validation_warnings_tell_what_to_fix(demo: TestClient) -> None:
     assert "Evidence expired" in messages
     assert "AI ethics and fairness policy" in messages
     assert "Document review overdue" in messages
+
+
+def test_gap_report_as_xlsx_one_sheet_per_framework(demo: TestClient) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    response = demo.get("/v1/orgs/acme/gaps", params={"as_of": AS_OF, "format": "xlsx"}, headers=H)
+    assert response.status_code == 200
+    workbook = load_workbook(io.BytesIO(response.content))
+    body = demo.get("/v1/orgs/acme/gaps", params={"as_of": AS_OF}, headers=H).json()
+    assert workbook.sheetnames == [s["framework"] for s in body["summary"]]
+    sheet = workbook["iso42001-2023"]
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref
+    assert [c.value for c in sheet[1]][:4] == ["framework", "notation", "title", "status"]
+    assert sheet.max_row - 1 == sum(1 for r in body["requirements"] if r["framework"] == "iso42001-2023")

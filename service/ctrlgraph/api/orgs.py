@@ -21,6 +21,7 @@ from ctrlgraph.api.tabular import csv_response, wants_csv
 from ctrlgraph.evidence import repository, tenants
 from ctrlgraph.evidence.parsing import ACCEPTED_TYPES, ParseProblem
 from ctrlgraph.evidence.validation import EvidenceReport, graph_from_ntriples, validate_evidence
+from ctrlgraph.interop import spreadsheet
 from ctrlgraph.models import (
     Classification,
     EvidenceVersionOut,
@@ -29,6 +30,7 @@ from ctrlgraph.models import (
     KeyCreated,
     Kpis,
     Organization,
+    RequirementGap,
     ValidationReport,
     ValidationResult,
     WriteResult,
@@ -37,6 +39,7 @@ from ctrlgraph.sparql.negotiation import choose, parse_accept
 from ctrlgraph.store.base import GraphStore
 
 router = APIRouter(prefix="/v1", tags=["organizations"])
+XLSX = spreadsheet.XLSX_MEDIA_TYPE
 DEFAULT_FRAMEWORKS = ["iso42001-2023", "iso27001-2022", "iso9001-2015", "eu-ai-act-2024"]
 
 
@@ -307,7 +310,13 @@ def get_classification(org: str, store: StoreDep, principal: RequiredPrincipal) 
     return classification_mod.classification(store, org, repository.evidence_graph(org))
 
 
-@router.get("/orgs/{org}/gaps", response_model=GapAnalysis, responses={200: {"content": {"text/csv": {}}}})
+@router.get(
+    "/orgs/{org}/gaps",
+    response_model=GapAnalysis,
+    responses={
+        200: {"content": {"text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}
+    },
+)
 def get_gaps(
     org: str,
     request: Request,
@@ -317,7 +326,7 @@ def get_gaps(
         list[str] | None, Query(description="Framework id (repeat); default: 42001, 27001, 9001, AI Act")
     ] = None,
     as_of: Annotated[date | None, Query()] = None,
-    format: Annotated[Literal["json", "csv"] | None, Query()] = None,
+    format: Annotated[Literal["json", "csv", "xlsx"] | None, Query()] = None,
 ) -> GapAnalysis | Response:
     """Per applicable assessable requirement: met / partial / gap / invalid / not applicable,
     with the controls, evidence and SHACL results behind the verdict; summary per framework;
@@ -328,22 +337,29 @@ def get_gaps(
     result = gaps_mod.analyse(
         store, org, repository.evidence_graph(org), repository.report_graph(org), frameworks, as_of
     )
-    if wants_csv(request, format):
-        return csv_response(
-            ["framework", "notation", "title", "status", "reason", "controls"],
-            (
-                [
-                    r.framework,
-                    r.notation,
-                    r.title,
-                    r.status,
-                    r.reason,
-                    " ".join(f"{c.control}:{c.state}" for c in r.controls),
-                ]
-                for r in result.requirements
-            ),
-            f"{org}-gaps",
+    header = ["framework", "notation", "title", "status", "reason", "controls"]
+
+    def row(r: RequirementGap) -> list[object]:
+        return [
+            r.framework,
+            r.notation,
+            r.title,
+            r.status,
+            r.reason,
+            " ".join(f"{c.control}:{c.state}" for c in r.controls),
+        ]
+
+    if format == "xlsx" or (format is None and XLSX in request.headers.get("accept", "")):
+        # One sheet per framework, frozen header, filters (the interop workbook writer).
+        sheets = [(f, header, [row(r) for r in result.requirements if r.framework == f]) for f in frameworks]
+        handle = spreadsheet.workbook(sheets)
+        return Response(
+            handle.read(),
+            media_type=XLSX,
+            headers={"Content-Disposition": f'attachment; filename="{org}-gaps.xlsx"'},
         )
+    if wants_csv(request, format):
+        return csv_response(header, (row(r) for r in result.requirements), f"{org}-gaps")
     return result
 
 
