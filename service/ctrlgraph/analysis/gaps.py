@@ -207,15 +207,18 @@ def _status(controls: list[ControlState]) -> tuple[str, str]:
     touched = [c for c in controls if c.state in ("in place", "unevidenced", "invalid")]
     if touched:
         missing = [c for c in controls if c not in in_place and c.state != "not applicable"]
-        return "partial", (
-            f"in place: {names(in_place) or 'none with valid evidence'}"
-            + (
-                f"; without evidence: {names([c for c in touched if c.state == 'unevidenced'])}"
-                if any(c.state == "unevidenced" for c in touched)
-                else ""
+        unevidenced = [c for c in touched if c.state == "unevidenced"]
+        reason = f"in place: {names(in_place) or 'none with valid evidence'}"
+        if unevidenced:
+            reason += f"; without evidence: {names(unevidenced)}"
+        if missing:
+            reason += f"; still needed: {names(missing)}"
+        else:
+            reason += (
+                "; every mapped control is in place, but together they cover only part of this requirement "
+                "(intersecting or single superset mappings): it needs measures beyond the common controls"
             )
-            + f"; still needed: {names(missing)}"
-        )
+        return "partial", reason
     return "gap", f"nothing in place; would be closed by {names(covering or controls)}"
 
 

@@ -18,6 +18,7 @@ from ctrlgraph.evidence import tenants
 from ctrlgraph.loader import load_reference, reference_graphs
 from ctrlgraph.sparql.pool import QueryPool
 from ctrlgraph.store import OxigraphStore
+from ctrlgraph.web import mount as mount_web
 
 DESCRIPTION = """
 ctrlgraph models ISO/IEC 42001:2023, ISO/IEC 27001:2022, ISO 9001:2015, the ISO
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(sparql.router)
     app.include_router(reference.router)
     app.include_router(interop.router)
+    mount_web(app)  # the web interface at / (static files; data from the API above)
     app.include_router(orgs.router)
     return app
 

@@ -1,0 +1,78 @@
+// The shell: a router over the URL fragment (#/matrix, #/requirement/iso42001-2023/6.1.2 …).
+// Each view is a module exporting render(container, ...params) that fills the
+// container (possibly asynchronously) and returns a promise.
+
+import { h, note } from "./dom.js";
+
+const ROUTES = [
+  { pattern: /^$/, nav: "frameworks", load: () => import("./views/frameworks.js"), fn: "renderOverview" },
+  { pattern: /^frameworks\/([^/]+)$/, nav: "frameworks", load: () => import("./views/frameworks.js"), fn: "renderFramework" },
+  { pattern: /^requirement\/([^/]+)\/([^/]+)$/, nav: "frameworks", load: () => import("./views/requirement.js"), fn: "render" },
+  { pattern: /^control\/([^/]+)$/, nav: "matrix", load: () => import("./views/control.js"), fn: "render" },
+  { pattern: /^matrix$/, nav: "matrix", load: () => import("./views/matrix.js"), fn: "render" },
+  { pattern: /^overlap$/, nav: "overlap", load: () => import("./views/overlap.js"), fn: "render" },
+  { pattern: /^org$/, nav: "org", load: () => import("./views/org.js"), fn: "render" },
+  { pattern: /^sparql$/, nav: "sparql", load: () => import("./views/sparql.js"), fn: "render" },
+];
+
+const main = document.getElementById("main");
+let generation = 0;
+let firstRender = true;
+
+function currentPath() {
+  const hash = window.location.hash.replace(/^#\/?/, "");
+  return hash.split("?")[0].replace(/\/$/, "");
+}
+
+async function route() {
+  const path = currentPath();
+  const mine = ++generation;
+  const match = ROUTES.map((r) => ({ r, m: r.pattern.exec(path) })).find((x) => x.m);
+  for (const link of document.querySelectorAll("[data-nav]")) {
+    if (match && link.dataset.nav === match.r.nav) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+  const container = h("div", { class: "view" });
+  main.setAttribute("aria-busy", "true");
+  delete main.dataset.route;
+  main.replaceChildren(container);
+  try {
+    if (!match) {
+      document.title = "Not found · ctrlgraph";
+      container.append(h("h1", { tabindex: "-1" }, "Page not found"),
+        note(`There is no page “#/${path}”.`), h("p", {}, h("a", { href: "#/" }, "Go to the frameworks overview")));
+    } else {
+      const module = await match.r.load();
+      const params = match.m.slice(1).map((p) => decodeURIComponent(p));
+      await module[match.r.fn](container, ...params);
+    }
+  } catch (error) {
+    console.error(error);
+    if (mine === generation) {
+      container.append(note(`Could not show this page: ${error.message}`, "error"));
+    }
+  } finally {
+    if (mine === generation) {
+      main.setAttribute("aria-busy", "false");
+      main.dataset.route = path; // the view on show is complete (the tests wait for this)
+      // Move focus to the new page's heading (not on the first load: the
+      // browser's own start position is better there).
+      const heading = container.querySelector("h1");
+      if (heading) {
+        heading.setAttribute("tabindex", "-1");
+        if (!firstRender) heading.focus({ preventScroll: false });
+      }
+      firstRender = false;
+    }
+  }
+}
+
+// The skip link targets #main, which is also a fragment: handle it without
+// letting the router see "#main" as a route.
+document.querySelector(".skip-link").addEventListener("click", (event) => {
+  event.preventDefault();
+  main.focus();
+});
+
+window.addEventListener("hashchange", route);
+route();

@@ -1,0 +1,602 @@
+// Organization dashboard. The key is kept in sessionStorage (this tab only)
+// and sent as "Authorization: Bearer". GET /v1/orgs names the key's
+// organization; then, in parallel:
+//   /v1/orgs/{org}/gaps        summary per framework, per-requirement verdicts, closes_most
+//   /v1/orgs/{org}/kpis        certification KPIs
+//   /v1/orgs/{org}/roadmap     phased roadmap (JSON; Markdown and CSV downloads)
+//   /v1/orgs/{org}/soa         Statement of Applicability (JSON/CSV/XLSX downloads)
+//   /v1/orgs/{org}/validation  SHACL results with their messages
+// A section whose URL answers 404 says it is not available on this server.
+
+import * as api from "../api.js";
+import { append, announce, debounce, facts, h, loading, newId, note, plural, section, table } from "../dom.js";
+import { relationshipCell } from "./requirement.js";
+
+const STATUSES = ["met", "partial", "gap", "invalid", "not applicable"];
+const SUMMARY_FIELDS = { met: "met", partial: "partial", gap: "gap", invalid: "invalid", "not applicable": "not_applicable" };
+const SOA_FRAMEWORKS = ["iso27001-2022", "iso42001-2023"];
+const CLOSING = new Set(["equal", "subset of"]);
+
+const state = {
+  org: null,
+  asOf: "",
+  gaps: { framework: "", statuses: new Set(["gap", "invalid", "partial"]), text: "" },
+};
+
+const cls = (status) => `status status-${status.replace(/\s+/g, "-")}`;
+const statusBadge = (status) => h("span", { class: cls(status) }, status);
+
+function notAvailable(what, error) {
+  return note(`${what} is not available on this server (${error.status}: ${error.message}).`, "unavailable");
+}
+
+/** Fill a section: loading note, then the content, or a clear note on failure. */
+async function fill(sectionEl, what, load, draw) {
+  const slot = loading();
+  sectionEl.append(slot);
+  try {
+    const data = await load();
+    slot.replaceWith(...[draw(data)].flat(Infinity).filter(Boolean));
+  } catch (error) {
+    if (error instanceof api.ApiError && error.status === 404) slot.replaceWith(notAvailable(what, error));
+    else slot.replaceWith(note(`Could not load ${what.toLowerCase()}: ${error.message}`, "error"));
+  }
+}
+
+// ---------------------------------------------------------------- progress
+function progress(gaps) {
+  const legend = h("ul", { class: "status-legend", "aria-label": "Status colours" },
+    STATUSES.map((s) => h("li", {}, h("span", { class: `swatch ${cls(s)}`, "aria-hidden": "true" }), s)));
+  const bar = (s) => {
+    const total = s.applicable + s.not_applicable;
+    return h("div", { class: "stack", "aria-hidden": "true" }, STATUSES.map((st) => {
+      const n = s[SUMMARY_FIELDS[st]];
+      return n ? h("span", { class: `seg ${cls(st)}`, style: { flexGrow: String(n) }, title: `${st}: ${n} of ${total}` }) : null;
+    }));
+  };
+  return [legend, table({
+    caption: `Verdicts per framework, as of ${gaps.as_of}`,
+    className: "data progress",
+    rowAttrs: (s) => ({ "data-framework": s.framework }),
+    columns: [
+      { label: "Framework", cell: (s) => h("span", { title: s.framework }, api.shortName(s.framework)) },
+      { label: "Applicable", key: "applicable", numeric: true },
+      { label: "Met", key: "met", numeric: true },
+      { label: "Partial", key: "partial", numeric: true },
+      { label: "Gap", key: "gap", numeric: true },
+      { label: "Invalid", key: "invalid", numeric: true },
+      { label: "Not applicable", key: "not_applicable", numeric: true },
+      { label: "% met", key: "percent_met", numeric: true, title: "met / applicable × 100" },
+      { label: "Progress", cell: bar, className: "bar-cell" },
+    ],
+    rows: gaps.summary,
+  })];
+}
+
+// ---------------------------------------------------------------- KPIs
+const hours = (v) => (v === null || v === undefined ? "—" : `${v} h`);
+
+function kpis(k) {
+  const cards = h("dl", { class: "kpis" }, [
+    ["AI systems", k.ai_systems, "ai_systems"],
+    ["Risk-assessment coverage", `${k.risk_assessment_coverage}%`, "risk_assessment_coverage"],
+    ["Risks", k.risks, "risks"],
+    ["Risk treatment implemented", `${k.risk_treatment_implementation}%`, "risk_treatment_implementation"],
+    ["Incidents", k.incidents, "incidents"],
+    ["Mean time to detect", hours(k.mean_time_to_detect_hours), "mean_time_to_detect_hours"],
+    ["Mean time to respond", hours(k.mean_time_to_respond_hours), "mean_time_to_respond_hours"],
+    ["Mean time to resolve", hours(k.mean_time_to_resolve_hours), "mean_time_to_resolve_hours"],
+    ["Metrics out of threshold", `${k.metrics_out_of_threshold} of ${k.metrics.length}`, "metrics_out_of_threshold"],
+  ].map(([label, value, key]) => h("div", { class: "kpi", "data-kpi": key }, h("dt", {}, label), h("dd", {}, String(value)))));
+  return [
+    cards,
+    k.metrics.length ? table({
+      caption: "Metrics",
+      className: "data compact",
+      rowAttrs: (m) => ({ "data-metric": m.name }),
+      columns: [
+        { label: "Metric", key: "name" },
+        { label: "AI system", cell: (m) => m.system || "—" },
+        { label: "Kind", cell: (m) => m.kind || "—" },
+        { label: "Value", key: "value", numeric: true },
+        { label: "Threshold", cell: (m) => `${m.direction} ${m.threshold}`, numeric: true },
+        { label: "Within", cell: (m) => (m.within_threshold ? "yes" : h("strong", { class: "bad" }, "no")) },
+      ],
+      rows: k.metrics,
+    }) : null,
+    table({
+      caption: "Documentation completeness per tier",
+      className: "data compact",
+      rowAttrs: (t) => ({ "data-tier": t.tier }),
+      columns: [
+        { label: "Tier", key: "tier" },
+        { label: "Expected kinds", key: "expected", numeric: true },
+        { label: "Present", key: "present", numeric: true },
+        { label: "Complete", cell: (t) => `${t.percent}%`, numeric: true },
+        { label: "Documents", key: "documents", numeric: true },
+      ],
+      rows: k.documentation,
+    }),
+  ];
+}
+
+// ---------------------------------------------------------------- what closes most
+function closesMost(gaps) {
+  if (!gaps.closes_most.length) return note("Nothing left open that a single control would close.");
+  return table({
+    caption: "Controls whose implementation would close the most open requirements",
+    className: "data compact closes",
+    rowAttrs: (c) => ({ "data-control": c.control }),
+    columns: [
+      { label: "Control", cell: (c) => h("a", { href: api.controlHref(c.control) }, c.control) },
+      { label: "Title", key: "title", className: "wrap" },
+      { label: "Closes", key: "closes", numeric: true, title: "Open requirements its implementation alone would close" },
+      { label: "Helps", key: "contributes", numeric: true, title: "Open requirements it would help close" },
+      {
+        label: "Requirements it closes",
+        cell: (c) => h("details", {}, h("summary", {}, plural(c.requirements.length, "requirement")),
+          h("ul", { class: "inline-list" }, c.requirements.map((ref) => {
+            const i = ref.indexOf(":");
+            return h("li", {}, h("a", { href: api.reqHref(ref.slice(0, i), ref.slice(i + 1)) }, ref));
+          }))),
+      },
+    ],
+    rows: gaps.closes_most,
+  });
+}
+
+// ---------------------------------------------------------------- gap list
+function controlsList(controls) {
+  const sorted = [...controls].sort((a, b) =>
+    Number(CLOSING.has(b.relationship)) - Number(CLOSING.has(a.relationship)) || b.strength - a.strength);
+  return h("ul", { class: "control-states" }, sorted.map((c) => h("li", {
+    class: CLOSING.has(c.relationship) ? "closing" : "helping",
+    "data-control": c.control,
+    title: [c.problems.join("; "), c.justification].filter(Boolean).join(" — ") || null,
+  },
+  h("a", { href: api.controlHref(c.control) }, c.control), " ", relationshipCell(c.relationship),
+  " ", h("span", { class: `state state-${c.state.replace(/\s+/g, "-")}` }, c.state))));
+}
+
+function gapList(gaps) {
+  const wrap = h("div", { class: "gaplist" });
+  const status = h("p", { class: "gap-status", role: "status", "aria-live": "polite" });
+  const holder = h("div", { class: "table-scroll" });
+  const fwId = newId("gapfw");
+  const textId = newId("gaptext");
+  const frameworks = [...new Set(gaps.requirements.map((r) => r.framework))];
+  const fwSelect = h("select", { id: fwId }, h("option", { value: "" }, "All frameworks"),
+    frameworks.map((f) => h("option", { value: f, selected: state.gaps.framework === f }, api.shortName(f))));
+  const text = h("input", { id: textId, type: "search", value: state.gaps.text, autocomplete: "off", placeholder: "notation, title, reason or control" });
+  const boxes = STATUSES.map((s) => {
+    const id = newId("st");
+    const n = gaps.requirements.filter((r) => r.status === s).length;
+    return h("span", { class: "check" },
+      h("input", { type: "checkbox", id, value: s, checked: state.gaps.statuses.has(s),
+        onchange: (e) => { if (e.target.checked) state.gaps.statuses.add(s); else state.gaps.statuses.delete(s); draw(); } }),
+      h("label", { for: id }, statusBadge(s), ` ${n}`));
+  });
+
+  function draw() {
+    const needle = state.gaps.text.trim().toLowerCase();
+    const rows = gaps.requirements.filter((r) => state.gaps.statuses.has(r.status)
+      && (!state.gaps.framework || r.framework === state.gaps.framework)
+      && (!needle || [r.notation, r.title, r.reason, ...r.controls.map((c) => c.control)].join(" ").toLowerCase().includes(needle)));
+    status.textContent = `${plural(rows.length, "requirement")} of ${gaps.requirements.length} shown.`;
+    status.dataset.count = String(rows.length);
+    holder.replaceChildren(rows.length ? table({
+      caption: "Requirements with their verdict, the reason, and the controls behind it (those that would close it alone first)",
+      captionHidden: true,
+      className: "data gaps",
+      rowAttrs: (r) => ({ "data-framework": r.framework, "data-notation": r.notation, "data-status": r.status }),
+      columns: [
+        { label: "Requirement", cell: (r) => [h("a", { href: api.reqHref(r.framework, r.notation) }, r.notation),
+          h("span", { class: "fw-tag" }, api.shortName(r.framework))] },
+        { label: "Title", key: "title", className: "wrap" },
+        { label: "Status", cell: (r) => statusBadge(r.status) },
+        { label: "Reason", key: "reason", className: "wrap reason" },
+        { label: "Controls (closing first)", cell: (r) => controlsList(r.controls) },
+      ],
+      rows,
+    }) : note("No requirement matches these filters."));
+  }
+  fwSelect.addEventListener("change", () => { state.gaps.framework = fwSelect.value; draw(); });
+  text.addEventListener("input", debounce(() => { state.gaps.text = text.value; draw(); }, 200));
+  wrap.append(h("form", { class: "filters", "aria-label": "Gap list filters", onsubmit: (e) => e.preventDefault() },
+    h("fieldset", {}, h("legend", {}, "Status"), boxes),
+    h("div", { class: "field" }, h("label", { for: fwId }, "Framework"), fwSelect),
+    h("div", { class: "field" }, h("label", { for: textId }, "Contains"), text)), status, holder);
+  draw();
+  return wrap;
+}
+
+// ---------------------------------------------------------------- generic JSON (roadmap, SoA)
+const humanize = (key) => key.replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase());
+const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
+const scalar = (v) => (v === null || v === undefined ? "—" : typeof v === "boolean" ? (v ? "yes" : "no") : String(v));
+/** A field's value; a common control's notation becomes a link to its page. */
+const field = (key, v) => (key === "control" && typeof v === "string" && /^[A-Z]{2,5}-\d+$/.test(v)
+  ? h("a", { href: api.controlHref(v) }, v) : scalar(v));
+
+function titleOf(obj) {
+  for (const k of ["title", "name", "phase", "label", "id", "control", "framework"]) if (typeof obj[k] === "string") return obj[k];
+  const first = Object.values(obj).find((v) => typeof v === "string" || typeof v === "number");
+  return first === undefined ? "" : String(first);
+}
+
+/** Render any JSON value: scalars as text, objects as facts and sub-sections, lists of records as tables. */
+export function renderJson(value, level = 3) {
+  if (Array.isArray(value)) {
+    if (!value.length) return h("p", { class: "muted" }, "none");
+    if (value.every((x) => !isObject(x) && !Array.isArray(x))) return value.map(scalar).join(", ");
+    if (value.every(isObject)) {
+      const deep = value.some((x) => Object.values(x).some((v) => Array.isArray(v) && v.some(isObject)));
+      if (deep) return h("div", { class: "json-blocks" }, value.map((x) => jsonObject(x, level, titleOf(x))));
+      const keys = [...new Set(value.flatMap((x) => Object.keys(x)))];
+      return table({
+        caption: null,
+        className: "data compact json",
+        rowHeader: false,
+        columns: keys.map((k) => ({ label: humanize(k), cell: (row) => (isObject(row[k]) || Array.isArray(row[k]) ? renderJson(row[k], level + 1) : field(k, row[k])), className: "wrap", key: k })),
+        rows: value,
+      });
+    }
+    return h("ol", {}, value.map((x) => h("li", {}, renderJson(x, level + 1))));
+  }
+  if (isObject(value)) return jsonObject(value, level, null);
+  return scalar(value);
+}
+
+function jsonObject(obj, level, title) {
+  const tag = `h${Math.min(6, level)}`;
+  const simple = Object.entries(obj).filter(([, v]) => !isObject(v) && !(Array.isArray(v) && v.some((x) => isObject(x) || Array.isArray(x))));
+  const complex = Object.entries(obj).filter(([k]) => !simple.some(([s]) => s === k));
+  return h("div", { class: "json-object" },
+    title ? h(tag, {}, title) : null,
+    simple.length ? facts(simple.map(([k, v]) => [humanize(k), Array.isArray(v) ? v.map(scalar).join(", ") || "—" : field(k, v), k])) : null,
+    complex.map(([k, v]) => h("div", { class: "json-field", "data-key": k },
+      h(`h${Math.min(6, title ? level + 1 : level)}`, {}, humanize(k)), renderJson(v, Math.min(6, (title ? level + 1 : level) + 1)))));
+}
+
+function downloadButton(label, run, statusEl) {
+  return h("button", {
+    type: "button",
+    onclick: async (event) => {
+      const button = event.currentTarget;
+      button.disabled = true;
+      statusEl.textContent = `Preparing ${label}…`;
+      try {
+        const { name, size } = await run();
+        statusEl.textContent = `Downloaded ${name} (${size} bytes).`;
+      } catch (error) {
+        statusEl.textContent = error.status === 404 ? `Not available on this server (${error.message}).` : `Could not download: ${error.message}`;
+      } finally {
+        button.disabled = false;
+      }
+    },
+  }, label);
+}
+
+function roadmap(org, params, data) {
+  const statusEl = h("p", { class: "download-status", role: "status", "aria-live": "polite" });
+  const path = `v1/orgs/${encodeURIComponent(org)}/roadmap`;
+  return [
+    h("div", { class: "toolbar" },
+      downloadButton("Download Markdown", () => api.download(path, `${org}-roadmap.md`, [
+        { params: { ...params, format: "markdown" }, expect: /markdown|text\/plain/ },
+        { params: { ...params, format: "md" }, expect: /markdown|text\/plain/ },
+        { params, accept: "text/markdown", expect: /markdown/ },
+      ]), statusEl),
+      downloadButton("Download CSV", () => api.download(path, `${org}-roadmap.csv`, [
+        { params: { ...params, format: "csv" }, expect: /csv/ },
+        { params, accept: "text/csv", expect: /csv/ },
+      ]), statusEl),
+      downloadButton("Download JSON", () => api.download(path, `${org}-roadmap.json`, [
+        { params, accept: "application/json", expect: /json/ },
+      ]), statusEl)),
+    statusEl,
+    h("div", { class: "json-view roadmap-view" }, isRoadmap(data) ? roadmapView(data) : renderJson(data, 3)),
+  ];
+}
+
+const isRoadmap = (d) => isObject(d) && Array.isArray(d.phases) && d.phases.every((p) => isObject(p) && Array.isArray(p.steps));
+const fwList = (ids) => (ids || []).map(api.shortName).join(", ");
+const byFramework = (map) => Object.entries(map || {}).flatMap(([fw, refs]) => refs.map((n) => ({ fw, n })));
+
+function refList(items) {
+  if (!items.length) return "0";
+  return h("details", {}, h("summary", {}, String(items.length)),
+    h("ul", { class: "inline-list" }, items.map(({ fw, n }) => h("li", {}, h("a", { href: api.reqHref(fw, n), title: fw }, `${api.shortName(fw)} ${n}`)))));
+}
+
+/** The roadmap (GET /v1/orgs/{org}/roadmap): phases of steps, each a control to implement or evidence to renew. */
+function roadmapView(r) {
+  const solver = isObject(r.solver) ? `${r.solver.status}${r.solver.proven_optimal ? " (proven optimal)" : ""}` : null;
+  const out = [
+    facts([
+      ["Open requirements", r.open_requirements, "open_requirements"],
+      ["Closed by the plan", r.closed_by_plan, "closed_by_plan"],
+      ["Total effort", r.effort, "effort"],
+      ["Frameworks", fwList(r.frameworks), "frameworks"],
+      ["Solver", solver, "solver"],
+    ]),
+    table({
+      caption: "Phases",
+      className: "data compact phases",
+      rowAttrs: (p) => ({ "data-phase": p.phase }),
+      columns: [
+        { label: "Phase", cell: (p) => `${p.order}. ${p.phase}` },
+        { label: "Steps", cell: (p) => String(p.steps.length), numeric: true },
+        { label: "Effort", key: "effort", numeric: true },
+        { label: "Closes", key: "closes", numeric: true, title: "Distinct requirements closed in this phase" },
+        { label: "Documents to produce", cell: (p) => Object.entries(p.documents || {}).map(([t, n]) => `${t}: ${n}`).join(", ") || "—" },
+      ],
+      rows: r.phases,
+    }),
+  ];
+  r.phases.forEach((p, i) => {
+    out.push(h("details", { class: "phase", "data-phase": p.phase, open: i === 0 },
+      h("summary", {}, h("h3", { class: "inline-heading" }, `${p.order}. ${p.phase}`), ` — ${plural(p.steps.length, "step")}, effort ${p.effort}`),
+      table({
+        caption: `Steps of the ${p.phase} phase`,
+        captionHidden: true,
+        className: "data compact steps",
+        rowAttrs: (s) => ({ "data-step": s.step, "data-control": s.control }),
+        columns: [
+          { label: "Step", key: "step", numeric: true },
+          { label: "Control", cell: (s) => [h("a", { href: api.controlHref(s.control) }, s.control), " ", h("span", { class: "control-title" }, s.title)], className: "wrap" },
+          { label: "Action", key: "action", className: "wrap" },
+          { label: "State", cell: (s) => h("span", { class: `state state-${String(s.state).replace(/\s+/g, "-")}` }, s.state) },
+          { label: "Frameworks", cell: (s) => fwList(s.frameworks), className: "wrap" },
+          { label: "Closes", cell: (s) => refList(byFramework(s.closes)) },
+          { label: "Helps", cell: (s) => refList(byFramework(s.contributes)) },
+          { label: "Documents", cell: (s) => ((s.documents || []).length
+            ? s.documents.flatMap((d, i) => [i ? "; " : "", h("span", { title: d.tier }, d.name)]) : "—"), className: "wrap" },
+          { label: "Effort", key: "effort", numeric: true },
+        ],
+        rows: p.steps,
+      })));
+  });
+  if (Array.isArray(r.uncoverable) && r.uncoverable.length) {
+    out.push(h("h3", {}, `Not coverable by common controls (${r.uncoverable.length})`),
+      table({
+        caption: "Open requirements that need measures outside the control set",
+        captionHidden: true,
+        className: "data compact uncoverable",
+        columns: [
+          { label: "Requirement", cell: (u) => h("a", { href: api.reqHref(u.framework, u.notation) }, `${api.shortName(u.framework)} ${u.notation}`) },
+          { label: "Title", key: "title", className: "wrap" },
+          { label: "Reason", key: "reason", className: "wrap" },
+        ],
+        rows: r.uncoverable,
+      }));
+  }
+  return out;
+}
+
+const isSoa = (d) => isObject(d) && Array.isArray(d.summary) && Array.isArray(d.entries);
+
+/** The Statement of Applicability (GET /v1/orgs/{org}/soa): summary per framework and every Annex A entry. */
+function soaView(d) {
+  return [
+    table({
+      caption: `Annex A controls, as of ${d.as_of}`,
+      className: "data compact soa-summary",
+      rowAttrs: (s) => ({ "data-framework": s.framework }),
+      columns: [
+        { label: "Framework", cell: (s) => h("span", { title: s.framework }, api.shortName(s.framework)) },
+        { label: "Controls", key: "controls", numeric: true },
+        { label: "Applicable", key: "applicable", numeric: true },
+        { label: "Excluded", key: "excluded", numeric: true },
+        { label: "Implemented", key: "implemented", numeric: true },
+        { label: "Partially implemented", key: "partially_implemented", numeric: true },
+        { label: "Not implemented", key: "not_implemented", numeric: true },
+      ],
+      rows: d.summary,
+    }),
+    h("details", { class: "soa-entries" }, h("summary", {}, `All ${plural(d.entries.length, "entry", "entries")}`),
+      h("div", { class: "table-scroll" }, table({
+        caption: "Statement of Applicability entries",
+        captionHidden: true,
+        className: "data compact",
+        rowAttrs: (e) => ({ "data-framework": e.framework, "data-notation": e.notation }),
+        columns: [
+          { label: "Control", cell: (e) => h("a", { href: api.reqHref(e.framework, e.notation), title: e.framework }, `${e.notation}`) },
+          { label: "Title", key: "title", className: "wrap" },
+          { label: "Applicable", cell: (e) => (e.applicable ? "yes" : "no") },
+          { label: "Status", key: "status" },
+          { label: "Verdict", cell: (e) => statusBadge(e.verdict) },
+          { label: "Justification", key: "justification", className: "wrap explain" },
+        ],
+        rows: d.entries,
+      }))),
+  ];
+}
+
+function soa(org, params, probe) {
+  const statusEl = h("p", { class: "download-status", role: "status", "aria-live": "polite" });
+  const fwId = newId("soafw");
+  const fmtId = newId("soafmt");
+  const fw = h("select", { id: fwId, name: "framework" }, h("option", { value: "" }, "Both (ISO/IEC 27001 and 42001)"),
+    SOA_FRAMEWORKS.map((f) => h("option", { value: f }, `${api.shortName(f)} (${f})`)));
+  const fmt = h("select", { id: fmtId, name: "format" },
+    h("option", { value: "xlsx" }, "Excel (XLSX)"), h("option", { value: "csv" }, "CSV"), h("option", { value: "json" }, "JSON"));
+  const expect = { xlsx: /spreadsheet|octet-stream|excel/, csv: /csv/, json: /json/ };
+  const form = h("form", {
+    class: "filters soa-form", "aria-label": "Statement of Applicability download",
+    onsubmit: async (event) => {
+      event.preventDefault();
+      const button = form.querySelector("button");
+      button.disabled = true;
+      statusEl.textContent = "Preparing the Statement of Applicability…";
+      try {
+        const { name, size } = await api.download(`v1/orgs/${encodeURIComponent(org)}/soa`,
+          `${org}-soa${fw.value ? `-${fw.value}` : ""}.${fmt.value}`,
+          [{ params: { ...params, framework: fw.value || null, format: fmt.value }, expect: expect[fmt.value] }]);
+        statusEl.textContent = `Downloaded ${name} (${size} bytes).`;
+      } catch (error) {
+        statusEl.textContent = error.status === 404 ? `Not available on this server (${error.message}).` : `Could not download: ${error.message}`;
+      } finally {
+        button.disabled = false;
+      }
+    },
+  },
+  h("div", { class: "field" }, h("label", { for: fwId }, "Framework"), fw),
+  h("div", { class: "field" }, h("label", { for: fmtId }, "Format"), fmt),
+  h("button", { type: "submit" }, "Download SoA"));
+  return [
+    form, statusEl,
+    isSoa(probe) ? soaView(probe) : h("details", { class: "json-view soa-preview" }, h("summary", {}, "Preview (JSON)"), renderJson(probe, 3)),
+  ];
+}
+
+// ---------------------------------------------------------------- validation
+function validation(report) {
+  return [
+    facts([
+      ["Conforms", report.conforms ? "yes" : "no", "conforms"],
+      ["Violations", report.violations, "violations"],
+      ["Warnings", report.warnings, "warnings"],
+      ["Results", report.results.length, "results"],
+      ["As of", report.as_of, "as_of"],
+    ], "facts inline"),
+    report.results.length ? table({
+      caption: "SHACL results: what to fix",
+      className: "data compact validation",
+      rowAttrs: (r) => ({ "data-severity": r.severity }),
+      columns: [
+        { label: "Severity", cell: (r) => h("span", { class: `sev sev-${r.severity.toLowerCase()}` }, r.severity) },
+        { label: "Message", key: "message", className: "wrap" },
+        { label: "Focus node", key: "focus", className: "wrap mono small" },
+        { label: "Path", cell: (r) => r.path || "—", className: "wrap mono small" },
+        { label: "Value", cell: (r) => r.value || "—", className: "wrap mono small" },
+      ],
+      rows: report.results,
+    }) : note("No SHACL results: the evidence conforms without warnings."),
+  ];
+}
+
+// ---------------------------------------------------------------- the page
+function dashboard(holder, org) {
+  const params = state.asOf ? { as_of: state.asOf } : {};
+  const base = `v1/orgs/${encodeURIComponent(org.id)}`;
+  const get = (path, extra = {}) => api.getJSON(`${base}/${path}`, { ...params, ...extra }, { auth: true });
+  const gapsPromise = get("gaps");
+
+  const parts = [
+    ["progress", "Progress per framework"],
+    ["kpis", "Key performance indicators"],
+    ["closes", "What closes the most"],
+    ["gaps", "Gap list"],
+    ["roadmap", "Roadmap"],
+    ["soa", "Statement of Applicability"],
+    ["validation", "Validation results"],
+  ];
+  const toc = h("nav", { class: "toc", "aria-label": "On this page" }, h("ul", {}, parts.map(([id, title]) =>
+    h("li", {}, h("a", {
+      href: `#/org`,
+      onclick: (event) => {
+        event.preventDefault();
+        const heading = document.getElementById(`${id}-heading`);
+        heading.setAttribute("tabindex", "-1");
+        heading.scrollIntoView({ block: "start" });
+        heading.focus({ preventScroll: true });
+      },
+    }, title)))));
+  const sections = Object.fromEntries(parts.map(([id, title]) => [id, section(title, { id, className: "dash" })]));
+  holder.replaceChildren(h("h2", { class: "org-name", id: "org-heading" }, `${org.name} `, h("span", { class: "subtitle" }, `(${org.id})`)),
+    toc, ...Object.values(sections));
+
+  return Promise.all([
+    fill(sections.progress, "The gap analysis", () => gapsPromise, progress),
+    fill(sections.kpis, "The KPIs", () => get("kpis"), kpis),
+    fill(sections.closes, "The gap analysis", () => gapsPromise, closesMost),
+    fill(sections.gaps, "The gap analysis", () => gapsPromise, gapList),
+    fill(sections.roadmap, "The roadmap", () => get("roadmap"), (data) => roadmap(org.id, params, data)),
+    fill(sections.soa, "The Statement of Applicability", () => get("soa"), (probe) => soa(org.id, params, probe)),
+    fill(sections.validation, "The validation report", () => get("validation"), validation),
+  ]);
+}
+
+export async function render(container) {
+  document.title = "Organization dashboard · ctrlgraph";
+  const keyId = newId("key");
+  const asOfId = newId("asof");
+  const message = h("div", { class: "key-message", "aria-live": "polite" });
+  const holder = h("div", { class: "dashboard", id: "dashboard" });
+  const keyInput = h("input", { id: keyId, name: "key", type: "password", autocomplete: "off", spellcheck: "false",
+    "aria-describedby": `${keyId}-help`, placeholder: "cgk_…" });
+  const asOf = h("input", { id: asOfId, name: "as_of", type: "date", value: state.asOf });
+  const forget = h("button", { type: "button", class: "secondary", onclick: () => {
+    api.orgKey.clear();
+    state.org = null;
+    keyInput.value = "";
+    holder.replaceChildren();
+    message.replaceChildren(note("The key was removed from this tab."));
+    forget.hidden = true;
+    keyInput.placeholder = "cgk_…";
+    keyInput.focus();
+  } }, "Forget key");
+
+  async function open() {
+    message.replaceChildren();
+    holder.replaceChildren(loading("Opening the dashboard…"));
+    let orgs;
+    try {
+      orgs = await api.getJSON("v1/orgs", {}, { auth: true });
+    } catch (error) {
+      holder.replaceChildren();
+      message.replaceChildren(note(error.status === 401 ? `The key was refused: ${error.message}.` : `Could not open the dashboard: ${error.message}`, "error"));
+      return;
+    }
+    forget.hidden = false;
+    if (!orgs.length) {
+      holder.replaceChildren(note("This key belongs to no organization.", "error"));
+      return;
+    }
+    let org = orgs.find((o) => o.id === state.org) || orgs[0];
+    state.org = org.id;
+    const picker = orgs.length > 1 ? (() => {
+      const id = newId("org");
+      const select = h("select", { id }, orgs.map((o) => h("option", { value: o.id, selected: o.id === org.id }, `${o.name} (${o.id})`)));
+      select.addEventListener("change", () => { state.org = select.value; open(); });
+      return h("div", { class: "field" }, h("label", { for: id }, "Organization"), select);
+    })() : null;
+    const body = h("div");
+    holder.replaceChildren(...[picker, body].filter(Boolean));
+    org = orgs.find((o) => o.id === state.org);
+    await dashboard(body, org);
+    announce(`Dashboard of ${org.name} loaded.`);
+  }
+
+  const form = h("form", {
+    class: "key-form", "aria-labelledby": `${keyId}-title`,
+    onsubmit: (event) => {
+      event.preventDefault();
+      const key = keyInput.value.trim();
+      if (key) api.orgKey.set(key);
+      state.asOf = asOf.value;
+      if (!api.orgKey.get()) {
+        message.replaceChildren(note("Paste an organization key first.", "error"));
+        keyInput.focus();
+        return;
+      }
+      keyInput.value = "";
+      keyInput.placeholder = "A key is stored for this tab; paste another to replace it";
+      open();
+    },
+  },
+  h("h2", { id: `${keyId}-title`, class: "visually-hidden" }, "Open a dashboard with an API key"),
+  h("div", { class: "field grow" }, h("label", { for: keyId }, "Organization key"), keyInput),
+  h("div", { class: "field" }, h("label", { for: asOfId }, "As of (optional)"), asOf),
+  h("button", { type: "submit" }, "Open dashboard"), forget,
+  h("p", { id: `${keyId}-help`, class: "help" },
+    "Kept in this browser tab only (sessionStorage) and sent as “Authorization: Bearer”. ",
+    h("code", {}, "ctrlgraph serve --demo"), " prints the demo organization's key."));
+
+  append(container, h("h1", {}, "Organization dashboard"), form, message, holder);
+  forget.hidden = !api.orgKey.get();
+  if (api.orgKey.get()) keyInput.placeholder = "A key is stored for this tab; paste another to replace it";
+  if (api.orgKey.get()) await open();
+  else message.replaceChildren(note("Paste your organization's API key to see its progress, gaps, KPIs, roadmap and validation results."));
+}

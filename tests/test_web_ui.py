@@ -1,0 +1,908 @@
+"""The web interface end to end: a real headless Chromium (Debian's package,
+driven by Playwright) against a real uvicorn server with the demo organization.
+
+Every view is clicked through and the numbers it shows are checked against
+the API's JSON, fetched here with httpx. Screenshots go to
+test-artifacts/web/ (gitignored); with CTRLGRAPH_UPDATE_SCREENSHOTS=1 the
+view screenshots also replace docs/screenshots/*.png.
+
+Locally the tests skip when Playwright or Chromium is missing; with CI set
+they fail instead, so a missing install step cannot hide.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from ctrlgraph.demo import DEMO_KEY
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("CTRLGRAPH_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = ROOT / "test-artifacts" / "web"
+DOC_SHOTS = ROOT / "docs" / "screenshots"
+VIEWPORT = {"width": 1366, "height": 768}
+H = {"Authorization": f"Bearer {DEMO_KEY}"}
+FRAMEWORK_ORDER = ["iso42001-2023", "iso27001-2022", "iso9001-2015", "iso-hs", "eu-ai-act-2024"]
+
+UVICORN = [sys.executable, "-m", "uvicorn", "tests.web_app:create", "--factory"]
+
+pytestmark = pytest.mark.slow
+
+
+def _browser_problem() -> str | None:
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed (pip install playwright; no browser download needed)"
+    if not Path(CHROMIUM).exists():
+        return f"{CHROMIUM} not found (apt-get install chromium)"
+    return None
+
+
+def js_number(value: float | int) -> str:
+    """A number as JavaScript's String() writes it (13.0 -> '13', 66.7 -> '66.7')."""
+    f = float(value)
+    return str(int(f)) if f.is_integer() else repr(f)
+
+
+def shot(page: Any, name: str, *, doc: bool = False) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+    if doc and os.environ.get("CTRLGRAPH_UPDATE_SCREENSHOTS") == "1":
+        DOC_SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(DOC_SHOTS / f"{name}.png"))
+
+
+# ---------------------------------------------------------------- fixtures
+@pytest.fixture(scope="module")
+def playwright_browser() -> Iterator[Any]:
+    problem = _browser_problem()
+    if problem:
+        if os.environ.get("CI"):
+            pytest.fail(f"{problem}: the web tests need it in CI (.ci/run installs it)", pytrace=False)
+        pytest.skip(problem)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def base(playwright_browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real uvicorn process serving the app with the web interface and the demo organization."""
+    port = _free_port()
+    data_dir = tmp_path_factory.mktemp("web-ui-store")
+    log_path = tmp_path_factory.mktemp("web-ui-log") / "server.log"
+    env = {
+        **os.environ,
+        "CTRLGRAPH_DATA_DIR": str(data_dir),
+        "CTRLGRAPH_DEMO": "1",
+        "CTRLGRAPH_SPARQL_WORKERS": "2",
+        "CTRLGRAPH_QUERY_TIMEOUT": "10",
+    }
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [*UVICORN, "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}:\n{log_path.read_text()}")
+        try:
+            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"server did not become healthy in 90 s:\n{log_path.read_text()}")
+        time.sleep(0.2)
+    yield url
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture(scope="module")
+def api(base: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=base, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture
+def page(playwright_browser: Any, base: str, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A fresh browser context (empty sessionStorage) at 1366×768; the final
+    state is saved as a screenshot, and an uncaught page error fails the test."""
+    context = playwright_browser.new_context(viewport=VIEWPORT, accept_downloads=True)
+    context.set_default_timeout(15_000)
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield pg
+    try:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}-final.png"), full_page=True, timeout=10_000)
+    except Exception as exc:  # an artifact only: never hide the test's own outcome
+        print(f"no final screenshot: {exc}")
+    finally:
+        context.close()
+    assert not errors, f"uncaught errors in the page: {errors}"
+
+
+def goto(page: Any, base: str, fragment: str) -> None:
+    """Open a view and wait until the router has finished rendering it."""
+    page.goto(f"{base}/#/{fragment}")
+    page.wait_for_function(
+        "(f) => document.querySelector('main').dataset.route === f",
+        arg=fragment,
+    )
+
+
+def store_key(page: Any, base: str) -> None:
+    page.goto(f"{base}/")
+    page.evaluate("k => sessionStorage.setItem('ctrlgraph.orgKey', k)", DEMO_KEY)
+
+
+# ---------------------------------------------------------------- frameworks
+def test_frameworks_overview_and_search(page: Any, base: str, api: httpx.Client) -> None:
+    frameworks = api.get("/v1/frameworks").json()
+    goto(page, base, "")
+    rows = page.locator("table.frameworks tbody tr")
+    assert rows.count() == len(frameworks)
+    assert [r.get_attribute("data-framework") for r in rows.all()] == [
+        f for f in FRAMEWORK_ORDER if f in {x["id"] for x in frameworks}
+    ]
+    for f in frameworks:
+        row = page.locator(f'table.frameworks tr[data-framework="{f["id"]}"]')
+        for field in ("requirement_count", "assessable_count", "mapped_count", "title", "version"):
+            assert row.locator(f'[data-field="{field}"]').inner_text().strip() == str(f[field]), (f["id"], field)
+    assert page.locator("h1").inner_text() == "Frameworks"
+    shot(page, "frameworks", doc=True)
+
+    # search by title across all frameworks, then in one framework
+    trees = {f["id"]: api.get(f"/v1/frameworks/{f['id']}/requirements").json() for f in frameworks}
+
+    def expected(needle: str, only: str | None = None) -> int:
+        return sum(
+            1
+            for fw, tree in trees.items()
+            if only in (None, fw)
+            for n in tree["requirements"]
+            if needle in n["notation"].lower() or needle in n["title"].lower()
+        )
+
+    page.get_by_label("Notation or title").fill("risk")
+    status = page.locator("#search .search-status")
+    page.wait_for_function("() => document.querySelector('#search .search-status').dataset.count !== undefined")
+    assert status.get_attribute("data-count") == str(expected("risk"))
+    assert page.locator("#search table tbody tr").count() == min(200, expected("risk"))
+    page.get_by_label("Framework").select_option("iso42001-2023")
+    page.wait_for_function(
+        "(n) => document.querySelector('#search .search-status').dataset.count === n",
+        arg=str(expected("risk", "iso42001-2023")),
+    )
+    assert {r.get_attribute("data-framework") for r in page.locator("#search tbody tr").all()} == {"iso42001-2023"}
+    # by notation
+    page.get_by_label("Framework").select_option("eu-ai-act-2024")
+    page.get_by_label("Notation or title").fill("Art. 9(2)")
+    page.wait_for_function(
+        "(n) => document.querySelector('#search .search-status').dataset.count === n",
+        arg=str(expected("art. 9(2)", "eu-ai-act-2024")),
+    )
+    page.locator('#search tr[data-notation="Art. 9(2)(b)"] a').click()
+    page.wait_for_function("() => location.hash.startsWith('#/requirement/eu-ai-act-2024/')")
+    page.locator("#mappings table").wait_for()
+    detail = api.get("/v1/requirements", params={"framework": "eu-ai-act-2024", "notation": "Art. 9(2)(b)"}).json()
+    assert page.locator("h1").inner_text().startswith("Art. 9(2)(b)")
+    assert page.locator("figure.legal blockquote").inner_text().strip() == detail["legal_text"]
+    assert page.locator('[data-fact="applicable_from"] dd').inner_text() == detail["applicable_from"]
+
+
+def test_tree_and_requirement_page(page: Any, base: str, api: httpx.Client) -> None:
+    tree = api.get("/v1/frameworks/iso42001-2023/requirements").json()
+    goto(page, base, "frameworks/iso42001-2023")
+    assert page.locator("ul.tree li").count() == tree["count"] == len(tree["requirements"])
+    assert page.locator('[data-fact="assessable_count"] dd').inner_text() == "70"
+    # collapse and expand a branch with its button
+    toggle = page.locator('li[data-notation="6.1"] > .branch button.toggle')
+    child = page.locator('li[data-notation="6.1.2"]')
+    assert child.is_visible()
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") == "false" and not child.is_visible()
+    toggle.click()
+    assert child.is_visible()
+
+    child.get_by_role("link", name="6.1.2", exact=True).click()
+    page.locator("#related table").first.wait_for()
+    detail = api.get("/v1/requirements", params={"framework": "iso42001-2023", "notation": "6.1.2"}).json()
+    assert page.locator("h1").inner_text() == f"6.1.2 {detail['title']}"
+    mapping_rows = page.locator("#mappings tbody tr")
+    assert [r.get_attribute("data-control") for r in mapping_rows.all()] == [m["control"] for m in detail["mappings"]]
+    for row, m in zip(mapping_rows.all(), detail["mappings"], strict=True):
+        cells = row.locator("th, td").all_inner_texts()
+        assert cells[:5] == [m["control"], m["control_title"], m["relationship"], str(m["strength"]), m["rationale"]]
+    assert (
+        page.locator("#related h2").inner_text()
+        == f"Related requirements in other frameworks ({len(detail['related'])})"
+    )
+    shown = [
+        (g.get_attribute("data-framework"), r.get_attribute("data-notation"))
+        for g in page.locator("#related .related-group").all()
+        for r in g.locator("tbody tr").all()
+    ]
+    assert sorted(shown) == sorted((r["framework"], r["notation"]) for r in detail["related"])
+    for r in detail["related"]:
+        row = page.locator(
+            f'#related .related-group[data-framework="{r["framework"]}"] tr[data-notation="{r["notation"]}"]'
+        )
+        cells = row.locator("th, td").all_inner_texts()
+        assert cells[2:] == [
+            r["relationship"],
+            "yes" if r["determined"] else "candidate",
+            str(r["strength"]),
+            ", ".join(r["via"]),
+        ]
+    assert page.locator("#hs tbody tr").count() == len(detail["harmonized_structure"])
+    shot(page, "requirement", doc=True)
+
+    # a related requirement's link leads to its page
+    first = detail["related"][0]
+    page.locator(f'#related tr[data-notation="{first["notation"]}"] a').first.click()
+    page.wait_for_function("(n) => document.querySelector('h1')?.innerText.startsWith(n)", arg=first["notation"])
+
+
+# ---------------------------------------------------------------- matrix
+MATRIX_JS = """() => [...document.querySelectorAll('#matrix-table tbody tr')].map(tr => ({
+  control: tr.dataset.control,
+  cells: Object.fromEntries([...tr.querySelectorAll('button.cell')].map(b =>
+    [b.dataset.framework, [Number(b.dataset.count), Number(b.dataset.strength), b.innerText.trim()]])),
+  frameworks: Number(tr.querySelector('[data-field=frameworks]').innerText),
+  requirements: Number(tr.querySelector('[data-field=requirements]').innerText),
+}))"""
+
+
+def test_matrix_numbers_match_api(page: Any, base: str, api: httpx.Client) -> None:
+    frameworks = [f["id"] for f in api.get("/v1/frameworks").json()]
+    shared = api.get(
+        "/v1/shared-controls", params={"framework": frameworks, "min_frameworks": 1, "limit": 10000}
+    ).json()
+    controls = {c["notation"]: c for c in api.get("/v1/controls").json()}
+    goto(page, base, "matrix")
+    rows = page.evaluate(MATRIX_JS)
+    # every control, in the API's ranking: the shared controls first
+    assert [r["control"] for r in rows] == [c["notation"] for c in shared["controls"]]
+    assert len(rows) == shared["count"] == len(controls)
+    assert page.locator(".matrix-status").get_attribute("data-count") == str(len(controls))
+    for row, c in zip(rows, shared["controls"], strict=True):
+        assert row["frameworks"] == c["framework_count"] == controls[c["notation"]]["frameworks"], c["notation"]
+        assert row["requirements"] == c["requirement_count"] == controls[c["notation"]]["requirements"], c["notation"]
+        for fw in frameworks:
+            reqs = c["requirements"].get(fw, [])
+            strongest = max((r["strength"] for r in reqs), default=0)
+            assert row["cells"][fw] == [len(reqs), strongest, str(len(reqs)) if reqs else "·"], (c["notation"], fw)
+
+    # domain filter
+    page.get_by_label("Domain").select_option("GOV")
+    gov = [n for n, c in controls.items() if c["domain"] == "GOV"]
+    page.wait_for_function("(n) => document.querySelector('.matrix-status').dataset.count === n", arg=str(len(gov)))
+    assert {r["control"] for r in page.evaluate(MATRIX_JS)} == set(gov)
+    page.get_by_label("Domain").select_option("")
+
+    # framework filter: ISO 9001 and the AI Act only, shared by both
+    for fw in ("iso42001-2023", "iso27001-2022", "iso-hs"):
+        page.locator(f'input[name="framework"][value="{fw}"]').uncheck()
+    page.get_by_label("Shared by").select_option("2")
+    both = api.get(
+        "/v1/shared-controls", params={"framework": ["iso9001-2015", "eu-ai-act-2024"], "min_frameworks": 2}
+    ).json()
+    page.wait_for_function(
+        "(n) => document.querySelector('.matrix-status').dataset.count === n", arg=str(both["count"])
+    )
+    narrowed = page.evaluate(MATRIX_JS)
+    assert [r["control"] for r in narrowed] == [c["notation"] for c in both["controls"]]
+    assert [r["requirements"] for r in narrowed] == [c["requirement_count"] for c in both["controls"]]
+    assert page.locator("#matrix-table thead th.fw-col").count() == 2
+    for fw in ("iso42001-2023", "iso27001-2022", "iso-hs"):
+        page.locator(f'input[name="framework"][value="{fw}"]').check()
+    page.get_by_label("Shared by").select_option("1")
+    page.wait_for_function(
+        "(n) => document.querySelector('.matrix-status').dataset.count === n", arg=str(len(controls))
+    )
+
+    # clicking a cell lists its requirements
+    top = shared["controls"][0]
+    fw = "eu-ai-act-2024"
+    page.locator(f'#matrix-table tr[data-control="{top["notation"]}"] button[data-framework="{fw}"]').click()
+    panel = page.locator("#cell-panel")
+    panel.locator("table").wait_for()
+    detail = api.get(f"/v1/controls/{top['notation']}").json()
+    assert panel.locator(".panel-count").get_attribute("data-count") == str(len(top["requirements"][fw]))
+    assert [r.get_attribute("data-notation") for r in panel.locator("tbody tr").all()] == [
+        r["notation"] for r in detail["serves"][fw]
+    ]
+    assert sorted(r["notation"] for r in detail["serves"][fw]) == sorted(r["notation"] for r in top["requirements"][fw])
+    shot(page, "matrix", doc=True)
+
+
+def test_matrix_keyboard(page: Any, base: str, api: httpx.Client) -> None:
+    """Skip link, Tab into the grid (one tab stop), arrows to move, Enter to open a cell."""
+    frameworks = [f["id"] for f in api.get("/v1/frameworks").json()]
+    shared = api.get(
+        "/v1/shared-controls", params={"framework": frameworks, "min_frameworks": 1, "limit": 10000}
+    ).json()["controls"]
+    goto(page, base, "matrix")
+    page.locator("#matrix-table").wait_for()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+
+    page.get_by_label("Shared by").focus()
+    page.keyboard.press("Tab")  # the first row's control link
+    assert page.evaluate("document.activeElement.textContent") == shared[0]["notation"]
+    page.keyboard.press("Tab")  # the grid's single tab stop: its first cell
+    active = "[document.activeElement.dataset.row, document.activeElement.dataset.col]"
+    assert page.evaluate(active) == ["0", "0"]
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline not in ("none", ""), "focus must be visible"
+    for _ in range(4):
+        page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowUp")
+    assert page.evaluate(active) == ["1", "4"]
+    order = FRAMEWORK_ORDER
+    page.keyboard.press("Enter")
+    control = shared[1]
+    fw = order[4]
+    panel = page.locator("#cell-panel")
+    page.wait_for_function(
+        "(c) => document.querySelector('#cell-panel').dataset.control === c"
+        " && document.querySelector('#cell-panel .panel-count')",
+        arg=control["notation"],
+    )
+    assert panel.get_attribute("data-framework") == fw
+    assert panel.locator(".panel-count").get_attribute("data-count") == str(len(control["requirements"].get(fw, [])))
+    # focus stays on the cell; Tab leaves the grid in one step
+    assert page.evaluate(active) == ["1", "4"]
+    page.keyboard.press("Tab")
+    assert page.evaluate(
+        "document.activeElement.closest('#matrix-table') === null || !document.activeElement.classList.contains('cell')"
+    )
+
+
+# ---------------------------------------------------------------- overlap
+def test_overlap_numbers_match_api(page: Any, base: str, api: httpx.Client) -> None:
+    frameworks = {f["id"]: f for f in api.get("/v1/frameworks").json()}
+    crosswalks = {
+        (a, b): api.get("/v1/crosswalk", params={"source": a, "target": b}).json()
+        for a in frameworks
+        for b in frameworks
+        if a != b
+    }
+
+    def expected(a: str, b: str, determined_only: bool) -> tuple[int, int, float | None]:
+        pairs = [p for p in crosswalks[(a, b)]["pairs"] if p["determined"] or not determined_only]
+        reached = len({p["target"] for p in pairs})
+        denominator = frameworks[b]["assessable_count"]
+        percent = math.floor(1000 * reached / denominator + 0.5) / 10 if denominator else None
+        return reached, denominator, percent
+
+    def check(determined_only: bool) -> None:
+        cells = page.evaluate(
+            """() => [...document.querySelectorAll('button.ov')].map(b => [b.dataset.source, b.dataset.target,
+                 Number(b.dataset.reached), b.querySelector('.ov-pct').innerText, b.querySelector('.ov-frac').innerText])"""
+        )
+        assert len(cells) == len(crosswalks)
+        for source, target, reached, pct, frac in cells:
+            want_reached, denominator, percent = expected(source, target, determined_only)
+            assert reached == want_reached, (source, target)
+            if percent is None:
+                assert (pct, frac) == ("n/a", f"{want_reached} reached")
+            else:
+                assert pct == f"{js_number(percent)}%" and frac == f"{want_reached} / {denominator}", (source, target)
+
+    goto(page, base, "overlap")
+    page.locator("table.overlap").wait_for()
+    check(False)
+    page.get_by_label(re.compile("determined relationships only")).check()
+    check(True)
+    page.get_by_label(re.compile("determined relationships only")).uncheck()
+    check(False)
+
+    page.locator('button.ov[data-source="iso42001-2023"][data-target="eu-ai-act-2024"]').click()
+    panel = page.locator("#pairs-panel")
+    panel.locator("table").wait_for()
+    pairs = crosswalks[("iso42001-2023", "eu-ai-act-2024")]["pairs"]
+    assert panel.locator(".panel-count").get_attribute("data-pairs") == str(len(pairs))
+    assert panel.locator("tbody tr").count() == len(pairs)
+    assert panel.locator(".panel-count").get_attribute("data-reached") == str(len({p["target"] for p in pairs}))
+    shot(page, "overlap", doc=True)
+
+
+# ---------------------------------------------------------------- organization dashboard
+def test_org_dashboard_keyboard_and_numbers(page: Any, base: str, api: httpx.Client) -> None:
+    gaps = api.get("/v1/orgs/acme/gaps", headers=H).json()
+    kpis = api.get("/v1/orgs/acme/kpis", headers=H).json()
+    report = api.get("/v1/orgs/acme/validation", headers=H).json()
+
+    goto(page, base, "org")
+    # a refused key says so
+    page.get_by_label("Organization key", exact=True).fill("cgk_0000000000000000_not-a-key")
+    page.get_by_label("Organization key", exact=True).press("Enter")
+    page.locator(".key-message .note-error").wait_for()
+    assert "refused" in page.locator(".key-message").inner_text()
+    page.evaluate("sessionStorage.clear()")
+
+    # keyboard only: type the key, Enter
+    page.get_by_label("Organization key", exact=True).focus()
+    page.keyboard.type(DEMO_KEY)
+    page.keyboard.press("Enter")
+    page.locator("#progress table").wait_for()
+    assert page.evaluate("sessionStorage.getItem('ctrlgraph.orgKey')") == DEMO_KEY
+    assert page.get_by_label("Organization key", exact=True).input_value() == ""  # not left in the field
+    assert page.locator("h2.org-name").inner_text().startswith("Acme Analytics")
+
+    # progress per framework: the API's summary
+    for s in gaps["summary"]:
+        row = page.locator(f'#progress tr[data-framework="{s["framework"]}"]')
+        for field in ("applicable", "met", "partial", "gap", "invalid", "not_applicable", "percent_met"):
+            assert row.locator(f'[data-field="{field}"]').inner_text() == js_number(s[field]), (s["framework"], field)
+        assert row.locator(".stack .seg").count() == sum(
+            1 for k in ("met", "partial", "gap", "invalid", "not_applicable") if s[k]
+        )
+    assert page.locator("#progress tbody tr").count() == len(gaps["summary"])
+
+    # KPIs
+    def kpi(key: str) -> str:
+        return page.locator(f'#kpis [data-kpi="{key}"] dd').inner_text()
+
+    assert kpi("ai_systems") == js_number(kpis["ai_systems"])
+    assert kpi("risks") == js_number(kpis["risks"]) and kpi("incidents") == js_number(kpis["incidents"])
+    assert kpi("risk_assessment_coverage") == f"{js_number(kpis['risk_assessment_coverage'])}%"
+    assert kpi("risk_treatment_implementation") == f"{js_number(kpis['risk_treatment_implementation'])}%"
+    for key in ("mean_time_to_detect_hours", "mean_time_to_respond_hours", "mean_time_to_resolve_hours"):
+        assert kpi(key) == (f"{js_number(kpis[key])} h" if kpis[key] is not None else "—")
+    assert kpi("metrics_out_of_threshold") == f"{kpis['metrics_out_of_threshold']} of {len(kpis['metrics'])}"
+    for t in kpis["documentation"]:
+        row = page.locator(f'#kpis tr[data-tier="{t["tier"]}"]')
+        assert [row.locator(f'[data-field="{f}"]').inner_text() for f in ("expected", "present", "documents")] == [
+            str(t["expected"]),
+            str(t["present"]),
+            str(t["documents"]),
+        ]
+        assert row.locator("td").nth(2).inner_text() == f"{js_number(t['percent'])}%"
+    assert page.locator("#kpis tr[data-metric]").count() == len(kpis["metrics"])
+
+    # what closes the most
+    closes = page.locator("#closes tbody tr")
+    assert [r.get_attribute("data-control") for r in closes.all()] == [c["control"] for c in gaps["closes_most"]]
+    for row, c in zip(closes.all(), gaps["closes_most"], strict=True):
+        assert row.locator('[data-field="closes"]').inner_text() == str(c["closes"])
+        assert row.locator('[data-field="contributes"]').inner_text() == str(c["contributes"])
+
+    # the gap list: open verdicts by default, with the reason and the controls
+    open_rows = [r for r in gaps["requirements"] if r["status"] in ("gap", "invalid", "partial")]
+    status = page.locator("#gaps .gap-status")
+    assert status.get_attribute("data-count") == str(len(open_rows))
+    shown = page.evaluate(
+        """() => [...document.querySelectorAll('#gaps tbody tr')].map(tr => [tr.dataset.framework, tr.dataset.notation,
+             tr.dataset.status, tr.querySelector('.reason').textContent,
+             [...tr.querySelectorAll('.control-states li')].map(li => li.dataset.control).sort()])"""
+    )
+    assert shown == [
+        [r["framework"], r["notation"], r["status"], r["reason"], sorted(c["control"] for c in r["controls"])]
+        for r in open_rows
+    ]
+    # the closing controls (equal / subset of) are listed first
+    first_open = open_rows[0]
+    closing = {c["control"] for c in first_open["controls"] if c["relationship"] in ("equal", "subset of")}
+    first_lis = page.locator("#gaps tbody tr").first.locator(".control-states li")
+    assert {li.get_attribute("data-control") for li in first_lis.all()[: len(closing)]} == closing
+    # filters: add "met", restrict to ISO 9001
+    page.locator("#gaps").get_by_label(re.compile(r"^met \d+$")).check()
+    page.locator("#gaps").get_by_label("Framework").select_option("iso9001-2015")
+    want = [r for r in gaps["requirements"] if r["framework"] == "iso9001-2015" and r["status"] != "not applicable"]
+    page.wait_for_function("(n) => document.querySelector('#gaps .gap-status').dataset.count === n", arg=str(len(want)))
+
+    # validation results with their messages
+    assert page.locator('#validation [data-fact="warnings"] dd').inner_text() == str(report["warnings"])
+    assert page.locator('#validation [data-fact="violations"] dd').inner_text() == str(report["violations"])
+    assert page.locator("#validation tbody tr").count() == len(report["results"])
+    messages = page.locator('#validation tbody [data-field="message"]').all_inner_texts()
+    assert messages == [r["message"] for r in report["results"]]
+
+    page.evaluate("window.scrollTo(0, 0)")
+    shot(page, "organization", doc=True)
+
+    # "as of" another date: the verdicts as the API gives them for that date
+    earlier = api.get("/v1/orgs/acme/gaps", params={"as_of": "2026-05-01"}, headers=H).json()["summary"]
+    assert earlier != gaps["summary"]  # evidence expired since
+    page.get_by_label("As of (optional)").fill("2026-05-01")
+    page.get_by_role("button", name="Open dashboard").click()
+    page.locator("#progress caption", has_text="as of 2026-05-01").wait_for()
+    for s in earlier:
+        row = page.locator(f'#progress tr[data-framework="{s["framework"]}"]')
+        assert [row.locator(f'[data-field="{f}"]').inner_text() for f in ("met", "invalid", "percent_met")] == [
+            js_number(s["met"]),
+            js_number(s["invalid"]),
+            js_number(s["percent_met"]),
+        ]
+
+    # the key survives a reload of the tab, and "Forget key" removes it
+    page.reload()
+    page.locator("#progress table").wait_for()
+    page.get_by_role("button", name="Forget key").click()
+    assert page.evaluate("sessionStorage.getItem('ctrlgraph.orgKey')") is None
+    assert page.locator("#progress").count() == 0
+
+
+def test_org_roadmap_and_soa(page: Any, base: str, api: httpx.Client) -> None:
+    """The roadmap and the SoA as the server answers them: their numbers and downloads
+    when it has them, a clear "not available" note when it answers 404."""
+    roadmap = api.get("/v1/orgs/acme/roadmap", headers=H)
+    soa = api.get("/v1/orgs/acme/soa", headers=H)
+    store_key(page, base)
+    goto(page, base, "org")
+    if roadmap.status_code == 404:
+        assert "not available" in page.locator("#roadmap .note-unavailable").inner_text()
+    else:
+        assert roadmap.status_code == 200, roadmap.text
+        r = roadmap.json()
+        view = page.locator("#roadmap .roadmap-view")
+        for key in ("open_requirements", "closed_by_plan", "effort"):
+            assert view.locator(f'[data-fact="{key}"] dd').inner_text() == str(r[key]), key
+        phases = view.locator("table.phases tbody tr")
+        assert [p.get_attribute("data-phase") for p in phases.all()] == [p["phase"] for p in r["phases"]]
+        for row, p in zip(phases.all(), r["phases"], strict=True):
+            cells = row.locator("th, td").all_inner_texts()
+            assert cells[:4] == [
+                f"{p['order']}. {p['phase']}",
+                str(len(p["steps"])),
+                str(p["effort"]),
+                str(p["closes"]),
+            ]
+        steps = page.evaluate(
+            "() => [...document.querySelectorAll('#roadmap table.steps tbody tr')].map(tr => [Number(tr.dataset.step),"
+            " tr.dataset.control])"
+        )
+        assert steps == [[s["step"], s["control"]] for p in r["phases"] for s in p["steps"]]
+        with page.expect_download() as download:
+            page.locator("#roadmap").get_by_role("button", name="Download CSV").click()
+        csv_text = api.get("/v1/orgs/acme/roadmap", params={"format": "csv"}, headers=H).text
+        assert download.value.suggested_filename.endswith(".csv")
+        assert Path(download.value.path()).read_text(encoding="utf-8") == csv_text
+        with page.expect_download() as download:
+            page.locator("#roadmap").get_by_role("button", name="Download Markdown").click()
+        assert Path(download.value.path()).read_text(encoding="utf-8").lstrip().startswith("#")
+    if soa.status_code == 404:
+        assert "not available" in page.locator("#soa .note-unavailable").inner_text()
+    else:
+        assert soa.status_code == 200, soa.text
+        d = soa.json()
+        for s in d["summary"]:
+            row = page.locator(f'#soa table.soa-summary tr[data-framework="{s["framework"]}"]')
+            for key in (
+                "controls",
+                "applicable",
+                "excluded",
+                "implemented",
+                "partially_implemented",
+                "not_implemented",
+            ):
+                assert row.locator(f'[data-field="{key}"]').inner_text() == str(s[key]), (s["framework"], key)
+        assert page.locator("#soa .soa-entries tbody tr").count() == len(d["entries"])
+        section = page.locator("#soa")
+        section.get_by_label("Format").select_option("xlsx")
+        with page.expect_download() as download:
+            section.get_by_role("button", name="Download SoA").click()
+        assert download.value.suggested_filename.endswith(".xlsx")
+        assert Path(download.value.path()).read_bytes()[:2] == b"PK"  # a zip: the workbook
+        section.get_by_label("Framework").select_option("iso42001-2023")
+        section.get_by_label("Format").select_option("csv")
+        with page.expect_download() as download:
+            section.get_by_role("button", name="Download SoA").click()
+        csv_text = api.get("/v1/orgs/acme/soa", params={"framework": "iso42001-2023", "format": "csv"}, headers=H).text
+        assert Path(download.value.path()).read_text(encoding="utf-8") == csv_text
+    page.locator("#roadmap").scroll_into_view_if_needed()
+    shot(page, "organization-roadmap")
+
+
+ROADMAP = {
+    "organization": "acme",
+    "as_of": "2026-11-27",
+    "frameworks": ["iso42001-2023", "eu-ai-act-2024"],
+    "open_requirements": 3,
+    "closed_by_plan": 2,
+    "effort": 7,
+    "solver": {"status": "optimal", "proven_optimal": True},
+    "phases": [
+        {
+            "phase": "foundation",
+            "order": 1,
+            "effort": 3,
+            "closes": 1,
+            "documents": {"policy": 1},
+            "steps": [
+                {
+                    "step": 1,
+                    "phase": "foundation",
+                    "control": "GOV-06",
+                    "title": "Management system policy",
+                    "effort": 3,
+                    "action": "implement",
+                    "state": "absent",
+                    "frameworks": ["iso42001-2023"],
+                    "closes": {"iso42001-2023": ["5.2"]},
+                    "contributes": {},
+                    "documents": [{"tier": "policy", "name": "AI policy"}],
+                    "evidence": [],
+                }
+            ],
+        },
+        {
+            "phase": "development",
+            "order": 2,
+            "effort": 4,
+            "closes": 1,
+            "documents": {},
+            "steps": [
+                {
+                    "step": 2,
+                    "phase": "development",
+                    "control": "REG-01",
+                    "title": "Prohibited AI practice screening",
+                    "effort": 4,
+                    "action": "implement",
+                    "state": "absent",
+                    "frameworks": ["eu-ai-act-2024"],
+                    "closes": {"eu-ai-act-2024": ["Art. 5(1)(a)"]},
+                    "documents": [],
+                    "evidence": [],
+                }
+            ],
+        },
+    ],
+    "uncoverable": [{"framework": "eu-ai-act-2024", "notation": "Art. 99(1)", "title": "Penalties", "reason": "none"}],
+}
+# A shape the dashboard does not know: shown by the generic JSON view.
+SOA = {"organization": "acme", "framework": "iso27001-2022", "controls": [{"control": "A.5.1", "applicable": True}]}
+
+
+def test_roadmap_and_soa_rendered_and_downloaded(page: Any, base: str) -> None:
+    """The dashboard's roadmap and SoA paths against answers in the planned shapes
+    (served by the browser's request interception, whatever the server has)."""
+    seen: list[str] = []
+
+    def roadmap(route: Any) -> None:
+        url = route.request.url
+        seen.append(url)
+        if "format=csv" in url:
+            route.fulfill(status=200, content_type="text/csv", body="phase,control\nfoundation,GOV-06\n")
+        elif "format=markdown" in url:
+            route.fulfill(status=200, content_type="text/markdown", body="# Roadmap\n")
+        else:
+            route.fulfill(status=200, content_type="application/json", body=json.dumps(ROADMAP))
+
+    def soa(route: Any) -> None:
+        url = route.request.url
+        seen.append(url)
+        if "format=xlsx" in url:
+            route.fulfill(
+                status=200,
+                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                headers={"Content-Disposition": 'attachment; filename="acme-soa-iso27001-2022.xlsx"'},
+                body=b"PK\x03\x04fake",
+            )
+        else:
+            route.fulfill(status=200, content_type="application/json", body=json.dumps(SOA))
+
+    page.route(re.compile(r".*/v1/orgs/acme/roadmap.*"), roadmap)
+    page.route(re.compile(r".*/v1/orgs/acme/soa.*"), soa)
+    store_key(page, base)
+    goto(page, base, "org")
+    view = page.locator("#roadmap .roadmap-view")
+    view.wait_for()
+    assert view.locator('[data-fact="open_requirements"] dd').inner_text() == "3"
+    assert view.locator("table.phases tbody tr").all_inner_texts()[1].split("\t")[:4] == [
+        "2. development",
+        "1",
+        "4",
+        "1",
+    ]
+    assert view.locator('details.phase[data-phase="foundation"]').get_attribute("open") is not None
+    view.locator('details.phase[data-phase="development"] > summary').click()
+    assert view.locator('tr[data-control="REG-01"] a').first.inner_text() == "REG-01"
+    assert "Penalties" in view.locator("table.uncoverable").inner_text()
+    generic = page.locator("#soa .soa-preview")
+    generic.locator("summary").click()
+    assert "A.5.1" in generic.inner_text() and "Applicable" in generic.inner_text()
+
+    with page.expect_download() as csv_download:
+        page.locator("#roadmap").get_by_role("button", name="Download CSV").click()
+    assert csv_download.value.suggested_filename == "acme-roadmap.csv"
+    assert Path(csv_download.value.path()).read_text() == "phase,control\nfoundation,GOV-06\n"
+    with page.expect_download() as md_download:
+        page.locator("#roadmap").get_by_role("button", name="Download Markdown").click()
+    assert md_download.value.suggested_filename == "acme-roadmap.md"
+    page.locator("#roadmap .download-status").filter(has_text="Downloaded").wait_for()
+
+    soa_section = page.locator("#soa")
+    soa_section.get_by_label("Framework").select_option("iso27001-2022")
+    soa_section.get_by_label("Format").select_option("xlsx")
+    with page.expect_download() as xlsx_download:
+        soa_section.get_by_role("button", name="Download SoA").click()
+    assert xlsx_download.value.suggested_filename == "acme-soa-iso27001-2022.xlsx"
+    assert any("soa?" in u and "framework=iso27001-2022" in u and "format=xlsx" in u for u in seen)
+
+
+# ---------------------------------------------------------------- SPARQL console
+def test_sparql_console(page: Any, base: str, api: httpx.Client) -> None:
+    store_key(page, base)
+    goto(page, base, "sparql")
+    editor = page.get_by_label("Query", exact=True)
+    page.get_by_label("Example query").select_option("shared")
+    query = editor.input_value()
+    assert "iso27001-2022" in query and "iso42001-2023" in query
+    expected = api.post("/sparql", data={"query": query}, headers={"Accept": "application/sparql-results+json"}).json()[
+        "results"
+    ]["bindings"]
+    # keyboard: Ctrl+Enter in the editor runs it
+    editor.focus()
+    page.keyboard.press("Control+Enter")
+    page.wait_for_function("(n) => document.querySelector('.query-status').dataset.count === n", arg=str(len(expected)))
+    rows = page.evaluate(
+        """() => [...document.querySelectorAll('#results tbody tr')].map(tr =>
+             Object.fromEntries([...tr.querySelectorAll('td')].map(td => [td.dataset.var, td.innerText])))"""
+    )
+    assert rows == [{v: b[v]["value"] for v in ("control", "title", "requirements")} for b in expected]
+    assert page.locator("#results thead th").all_inner_texts() == ["#", "?control", "?title", "?requirements"]
+    # …and the example agrees with the REST API's shared controls
+    shared = api.get("/v1/shared-controls", params={"framework": ["iso27001-2022", "iso42001-2023"]}).json()
+    assert [(r["control"], int(r["requirements"])) for r in rows] == [
+        (c["notation"], c["requirement_count"]) for c in shared["controls"]
+    ]
+    shot(page, "sparql", doc=True)
+
+    # the crosswalk example: every row is a path of the REST crosswalk
+    page.get_by_label("Example query").select_option("crosswalk")
+    page.get_by_role("button", name="Run query").click()
+    page.wait_for_function("() => document.querySelector('.query-status').dataset.count === '200'")
+    crosswalk = api.get("/v1/crosswalk", params={"source": "iso42001-2023", "target": "eu-ai-act-2024"}).json()
+    paths = {
+        (p["source"], x["control"], p["target"], x["relationship"]) for p in crosswalk["pairs"] for x in p["paths"]
+    }
+    cross_rows = page.evaluate(
+        """() => [...document.querySelectorAll('#results tbody tr')].map(tr =>
+             ['source', 'control', 'target', 'relationship'].map(v => tr.querySelector(`td[data-var=${v}]`).innerText))"""
+    )
+    assert len(cross_rows) == 200 and all(tuple(r) in paths for r in cross_rows)
+
+    # the gaps example reads the organization's evidence: the key goes with it
+    page.get_by_label("Example query").select_option("gaps")
+    assert page.get_by_label(re.compile("Send my organization key")).is_checked()
+    gaps_query = editor.input_value()
+    with_key = api.post(
+        "/sparql", data={"query": gaps_query}, headers={"Accept": "application/sparql-results+json", **H}
+    ).json()["results"]["bindings"]
+    without_key = api.post(
+        "/sparql", data={"query": gaps_query}, headers={"Accept": "application/sparql-results+json"}
+    ).json()["results"]["bindings"]
+    assert len(with_key) < len(without_key)  # the evidence closes some
+    page.get_by_role("button", name="Run query").click()
+    page.wait_for_function("(n) => document.querySelector('.query-status').dataset.count === n", arg=str(len(with_key)))
+    assert page.locator("#results td[data-var=requirement]").all_inner_texts() == [
+        b["requirement"]["value"] for b in with_key
+    ]
+
+    # errors: the endpoint's message is shown
+    editor.fill("SELECT * WHERE { ?s ?p }")
+    editor.press("Control+Enter")
+    page.locator("#results .query-error").wait_for()
+    assert page.locator(".query-status").inner_text() == "Error 400."
+    editor.fill("INSERT DATA { <urn:a> <urn:b> <urn:c> }")
+    editor.press("Control+Enter")
+    page.wait_for_function("() => document.querySelector('.query-status').innerText === 'Error 403.'")
+    assert "read-only" in page.locator("#results .query-error").inner_text()
+
+
+# ---------------------------------------------------------------- accessibility
+AUDIT_JS = """() => {
+  const problems = [];
+  const visible = (el) => !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length);
+  const name = (el) => (el.getAttribute('aria-label') || el.textContent || el.getAttribute('title') || '').trim()
+    || (el.getAttribute('aria-labelledby') ? document.getElementById(el.getAttribute('aria-labelledby'))?.textContent.trim() : '');
+  if (document.querySelectorAll('h1').length !== 1) problems.push('h1 count ' + document.querySelectorAll('h1').length);
+  for (const sel of ['header', 'nav', 'main', 'footer']) if (!document.querySelector(sel)) problems.push('no ' + sel);
+  let last = 0;
+  for (const hd of document.querySelectorAll('main h1, main h2, main h3, main h4, main h5, main h6')) {
+    const level = Number(hd.tagName[1]);
+    if (last && level > last + 1) problems.push('heading skips to ' + hd.tagName + ': ' + hd.textContent.slice(0, 40));
+    last = level;
+  }
+  for (const el of document.querySelectorAll('input, select, textarea')) {
+    if (el.type === 'hidden') continue;
+    if (!el.labels?.length && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby'))
+      problems.push('unlabelled ' + el.tagName + ' ' + (el.name || el.id));
+  }
+  for (const el of document.querySelectorAll('button, a[href]')) if (!name(el)) problems.push('nameless ' + el.outerHTML.slice(0, 80));
+  for (const th of document.querySelectorAll('thead th')) if (th.getAttribute('scope') !== 'col') problems.push('th without scope=col');
+  for (const th of document.querySelectorAll('tbody th')) if (th.getAttribute('scope') !== 'row') problems.push('th without scope=row');
+  for (const el of document.querySelectorAll('[tabindex]')) if (Number(el.getAttribute('tabindex')) > 0) problems.push('positive tabindex');
+  const ids = [...document.querySelectorAll('[id]')].map(e => e.id);
+  const dup = ids.filter((id, i) => ids.indexOf(id) !== i);
+  if (dup.length) problems.push('duplicate ids ' + dup.join(','));
+  for (const el of document.querySelectorAll('[aria-labelledby]'))
+    for (const id of el.getAttribute('aria-labelledby').split(/\\s+/)) if (!document.getElementById(id)) problems.push('dangling aria-labelledby ' + id);
+  if (document.documentElement.scrollWidth > window.innerWidth + 1) problems.push('horizontal scroll: ' + document.documentElement.scrollWidth);
+  return problems;
+}"""
+
+
+def test_accessibility_basics_on_every_view(page: Any, base: str) -> None:
+    store_key(page, base)
+    views = [
+        "",
+        "frameworks/iso42001-2023",
+        "frameworks/eu-ai-act-2024",
+        "requirement/iso42001-2023/6.1.2",
+        "control/GOV-18",
+        "matrix",
+        "overlap",
+        "org",
+        "sparql",
+        "nowhere",
+    ]
+    found = {}
+    for view in views:
+        goto(page, base, view)
+        if view == "org":
+            page.locator("#validation table").wait_for()
+        problems = page.evaluate(AUDIT_JS)
+        if problems:
+            found[view] = problems
+        # navigation marks the current page
+        current = page.locator('nav[aria-label="Main"] [aria-current="page"]')
+        assert current.count() == (0 if view == "nowhere" else 1), view
+    assert not found, found
+    # the title of each page says where the user is
+    goto(page, base, "matrix")
+    assert page.title() == "Coverage matrix · ctrlgraph"
