@@ -25,6 +25,9 @@ from ctrlgraph.cli_interop import export_app, import_app  # noqa: E402 - after a
 
 app.add_typer(export_app, name="export")
 app.add_typer(import_app, name="import")
+from ctrlgraph.cli_planning import register as register_planning  # noqa: E402
+
+register_planning(app)
 console = Console()
 err = Console(stderr=True)
 

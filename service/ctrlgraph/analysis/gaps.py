@@ -143,7 +143,7 @@ def analyse(
         controls = [
             _control_state(states.get(iri), notation, rel, strength) for iri, notation, rel, strength in mappings
         ]
-        status, reason = _status(controls)
+        status, reason = requirement_status(controls)
         if ai_act is not None and entry["framework"] == AI_ACT:
             if req in ai_act.not_applicable:
                 status, reason = "not applicable", "AI Act: " + ai_act.not_applicable[req]
@@ -183,7 +183,7 @@ def _control_state(org: OrgControl | None, notation: str, relationship: str, str
     )
 
 
-def _status(controls: list[ControlState]) -> tuple[str, str]:
+def requirement_status(controls: list[ControlState]) -> tuple[str, str]:
     if not controls:
         return "gap", "no common control serves this requirement (mapped as no relationship)"
     names = lambda cs: ", ".join(c.control for c in cs)  # noqa: E731

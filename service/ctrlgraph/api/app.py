@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from ctrlgraph import __version__, catalog
-from ctrlgraph.api import interop, orgs, reference, sparql
+from ctrlgraph.api import interop, orgs, planning, reference, sparql
 from ctrlgraph.api.cache import ReferenceCacheMiddleware
 from ctrlgraph.api.limits import BodyLimitMiddleware, RateLimitMiddleware
 from ctrlgraph.api.settings import Settings
@@ -92,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(interop.router)
     mount_web(app)  # the web interface at / (static files; data from the API above)
     app.include_router(orgs.router)
+    app.include_router(planning.router)
     return app
 
 
