@@ -1,0 +1,38 @@
+# Precompute, at load time, how many frameworks and requirements each common
+# control serves (mappings other than "no relationship"): the ranking of
+# every control (/v1/controls) reads these two numbers.
+# Proposed (bench/README.md): per-control totals only (2 triples per control)
+# instead of one coverage node per (control, framework) pair (5 triples each:
+# 2.4 M quads at 700 frameworks); shared_controls.rq next to this file counts
+# the given frameworks' mappings directly.
+PREFIX cg: <https://w3id.org/ctrlgraph/ns#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+
+DROP SILENT GRAPH {{derived}} ;
+
+INSERT {
+  GRAPH {{derived}} {
+    ?control cg:frameworkCount ?frameworks ;
+      cg:requirementCount ?requirements .
+  }
+}
+WHERE {
+  SELECT ?control (COUNT(DISTINCT ?framework) AS ?frameworks) (COUNT(DISTINCT ?requirement) AS ?requirements)
+  WHERE {
+    GRAPH ?links {
+      ?mapping cg:control ?control ;
+        cg:requirement ?requirement ;
+        cg:relationship ?relationship .
+    }
+    FILTER (?relationship != cg:noRelationship)
+    GRAPH ?frameworks {
+      ?requirement skos:inScheme ?framework .
+      ?framework dcterms:identifier ?frameworkId .
+    }
+    FILTER (STRSTARTS(STR(?links), "https://w3id.org/ctrlgraph/graph/"))
+    FILTER (STRSTARTS(STR(?frameworks), "https://w3id.org/ctrlgraph/graph/"))
+    FILTER (!STRSTARTS(STR(?links), "https://w3id.org/ctrlgraph/graph/org/"))
+  }
+  GROUP BY ?control
+}
