@@ -342,3 +342,20 @@ def test_openapi_lists_the_planning_routes(demo: TestClient) -> None:
     paths = demo.get("/openapi.json").json()["paths"]
     for path in ("/v1/plan", "/v1/plan/delta", "/v1/orgs/{org}/soa", "/v1/orgs/{org}/roadmap", "/v1/integration"):
         assert path in paths
+
+
+def test_oscal_profile_from_the_statement_of_applicability(demo: TestClient) -> None:
+    """The OSCAL profile selects exactly the Annex A controls the SoA marks applicable."""
+    from trestle.oscal.profile import Profile
+
+    soa = demo.get("/v1/orgs/acme/soa", params={"framework": "iso27001-2022"}, headers=H).json()
+    applicable = {e["notation"] for e in soa["entries"] if e["applicable"]}
+    excluded = {e["notation"] for e in soa["entries"] if not e["applicable"]}
+    assert applicable and excluded  # the demo excludes physical controls
+    response = demo.get("/v1/export/oscal/profile", params={"framework": "iso27001-2022", "org": "acme"}, headers=H)
+    assert response.status_code == 200, response.text
+    profile = Profile.model_validate(response.json()["profile"])
+    selected = set(profile.imports[0].include_controls[0].with_ids)
+    assert len(selected) == len(applicable)
+    assert demo.get("/v1/export/oscal/profile", params={"framework": "iso27001-2022", "org": "acme"}).status_code == 401
+    assert demo.get("/v1/export/oscal/profile", params={"framework": "iso27001-2022"}).status_code == 422

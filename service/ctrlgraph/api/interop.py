@@ -17,7 +17,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from ctrlgraph.api.auth import RequiredPrincipal, require
+from ctrlgraph.api.auth import OptionalPrincipal, RequiredPrincipal, require
 from ctrlgraph.api.deps import StoreDep
 from ctrlgraph.interop import FORMATS, ImportRefused, ciso_assistant, importer, oscal, parse, spreadsheet, sssom
 from ctrlgraph.interop.data import iter_json
@@ -122,15 +122,36 @@ def oscal_mapping(source: str, target: str, store: StoreDep) -> StreamingRespons
 @router.get("/export/oscal/profile", responses=NOT_FOUND)
 def oscal_profile(
     store: StoreDep,
+    principal: OptionalPrincipal,
     framework: Annotated[str, Query(description="Framework id, e.g. iso27001-2022")],
     control: Annotated[
-        list[str], Query(min_length=1, description="Notation of a requirement to select; repeat (e.g. A.5.1)")
-    ],
+        list[str] | None, Query(description="Notation of a requirement to select; repeat (e.g. A.5.1)")
+    ] = None,
+    org: Annotated[
+        str | None,
+        Query(
+            description="Select the Annex A controls this organization's Statement of Applicability marks applicable"
+        ),
+    ] = None,
     title: Annotated[str | None, Query(description="Title of the profile")] = None,
 ) -> StreamingResponse:
-    """An OSCAL 1.2 profile selecting the given requirements of a framework
-    (a grouping node selects everything below it) — e.g. the applicable
-    requirements of a Statement of Applicability."""
+    """An OSCAL 1.2 profile selecting requirements of a framework (a grouping
+    node selects everything below it): the given ``control`` notations, or,
+    with ``org`` (and that organization's read key), the controls its
+    Statement of Applicability marks applicable."""
+    if org is not None:
+        if principal is None:
+            raise HTTPException(401, "org= needs the organization's API key", headers={"WWW-Authenticate": "Bearer"})
+        require(principal, "read", org)
+        from ctrlgraph.planning import soa
+
+        statement = soa.statement(store, org, [framework])
+        control = [e.notation for e in statement.entries if e.applicable]
+        title = title or f"{org}: applicable {framework} controls (Statement of Applicability)"
+    if not control:
+        raise HTTPException(
+            422, [{"loc": ["query", "control"], "msg": "give control= (repeat) or org=", "type": "value_error"}]
+        )
     try:
         document = oscal.profile(store, framework, control, title)
     except oscal.NothingToExport as exc:
