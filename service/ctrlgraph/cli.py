@@ -236,16 +236,9 @@ def _on_local_store(data_dir: Path, answer: Callable[[OxigraphStore], T]) -> T:
 
 
 def _local(data_dir: Path) -> OxigraphStore:
-    try:
-        store = OxigraphStore(data_dir)
-    except OSError as exc:
-        err.print(f"[red]cannot open the store in {data_dir}: {exc}[/] (is a server using it? try --url)")
-        raise typer.Exit(2) from exc
-    from ctrlgraph.loader import reference_graphs
+    from ctrlgraph.cli_common import open_local_store
 
-    if not reference_graphs(store):
-        load_reference(store)
-    return store
+    return open_local_store(data_dir)
 
 
 @app.command()

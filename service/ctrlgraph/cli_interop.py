@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -19,7 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ctrlgraph.store import OxigraphStore
+from ctrlgraph.cli_common import local_store
 
 if TYPE_CHECKING:
     from ctrlgraph.interop import ImportRefused
@@ -61,21 +60,7 @@ def _progress() -> Progress:
     )
 
 
-@contextmanager
-def _store(data_dir: Path) -> Iterator[OxigraphStore]:
-    from ctrlgraph.loader import load_reference, reference_graphs
-
-    try:
-        store = OxigraphStore(data_dir)
-    except OSError as exc:
-        err.print(f"[red]cannot open the store in {data_dir}: {exc}[/] (is a server using it? try --url)")
-        raise typer.Exit(2) from exc
-    try:
-        if not reference_graphs(store):
-            load_reference(store)
-        yield store
-    finally:
-        store.close()
+_store = local_store  # the embedded store, opened with a clear message when a server holds it
 
 
 def _not_found(exc: Exception) -> typer.Exit:

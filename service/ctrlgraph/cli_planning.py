@@ -12,8 +12,7 @@ cli.py registers them with :func:`register`::
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -23,6 +22,7 @@ from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
 
+from ctrlgraph.cli_common import local_store
 from ctrlgraph.store import OxigraphStore
 
 console = Console()
@@ -50,21 +50,7 @@ AsOf = Annotated[str | None, typer.Option("--as-of", help="Judge evidence as of 
 Output = Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")]
 
 
-@contextmanager
-def _store(data_dir: Path) -> Iterator[OxigraphStore]:
-    from ctrlgraph.loader import load_reference, reference_graphs
-
-    try:
-        store = OxigraphStore(data_dir)
-    except OSError as exc:
-        err.print(f"[red]cannot open the store in {data_dir}: {exc}[/] (is a server using it? try --url)")
-        raise typer.Exit(2) from exc
-    try:
-        if not reference_graphs(store):
-            load_reference(store)
-        yield store
-    finally:
-        store.close()
+_store = local_store  # the embedded store, opened with a clear message when a server holds it
 
 
 def _date(text: str | None) -> date | None:
