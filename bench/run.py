@@ -708,7 +708,7 @@ def report(args: argparse.Namespace, ctx: dict) -> tuple[str, list[str]]:
         if limit is None:
             return Row(label, value, target)
         med = median(m["samples"])
-        return Row(label, value, target, check(med <= limit, f"{label}: median {fmt_time(med)} > {target}"))
+        return Row(label, value, target, check(med <= limit, f"{label}: median {fmt_time(med)}, target {target}"))
 
     def cached_value(name: str) -> str:
         m = h[name + "_cached"]
