@@ -126,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
         for name, cases in parameter_sets(store).items():
             if only and name not in only:
                 continue
+            if not (PROPOSED / f"{name}.rq").is_file():  # adopted into the service, or never proposed
+                continue
             proposed_text = (PROPOSED / f"{name}.rq").read_text(encoding="utf-8")
             shipped_text = queries.load(name)
             for label, params in cases:

@@ -149,6 +149,6 @@ class OxigraphStore:
         if self.path is not None:
             try:
                 self._store.flush()
-            except OSError:  # read-only stores cannot flush
+            except (OSError, RuntimeError):  # read-only stores cannot flush
                 pass
         del self._store

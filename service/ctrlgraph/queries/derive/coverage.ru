@@ -1,7 +1,10 @@
-# Precompute, at load time, which frameworks each common control serves and
-# how many requirements in each (mappings other than "no relationship").
-# The shared-controls ranking reads these rows instead of aggregating every
-# mapping on each request. {{derived}} is the derived graph's IRI.
+# Precompute, at load time, how many frameworks and requirements each common
+# control serves (mappings other than "no relationship"): the ranking of
+# every control (/v1/controls) reads these two numbers.
+# Per-control totals only (2 triples per control), not one coverage node per
+# (control, framework) pair (5 triples each:
+# 2.4 M quads at 700 frameworks); shared_controls.rq next to this file counts
+# the given frameworks' mappings directly.
 PREFIX cg: <https://w3id.org/ctrlgraph/ns#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
@@ -10,23 +13,17 @@ DROP SILENT GRAPH {{derived}} ;
 
 INSERT {
   GRAPH {{derived}} {
-    ?coverage a cg:ControlFrameworkCoverage ;
-      cg:ofControl ?control ;
-      cg:ofFramework ?framework ;
-      cg:requirementCount ?requirements ;
-      cg:maxStrength ?maxStrength .
+    ?control cg:frameworkCount ?frameworks ;
+      cg:requirementCount ?requirements .
   }
 }
 WHERE {
-  SELECT ?control ?framework (COUNT(DISTINCT ?requirement) AS ?requirements)
-         (MAX(?strength) AS ?maxStrength)
-         (IRI(CONCAT(STR(?control), "/coverage/", STR(?frameworkId))) AS ?coverage)
+  SELECT ?control (COUNT(DISTINCT ?framework) AS ?frameworks) (COUNT(DISTINCT ?requirement) AS ?requirements)
   WHERE {
     GRAPH ?links {
       ?mapping cg:control ?control ;
         cg:requirement ?requirement ;
-        cg:relationship ?relationship ;
-        cg:strength ?strength .
+        cg:relationship ?relationship .
     }
     FILTER (?relationship != cg:noRelationship)
     GRAPH ?frameworks {
@@ -36,24 +33,6 @@ WHERE {
     FILTER (STRSTARTS(STR(?links), "https://w3id.org/ctrlgraph/graph/"))
     FILTER (STRSTARTS(STR(?frameworks), "https://w3id.org/ctrlgraph/graph/"))
     FILTER (!STRSTARTS(STR(?links), "https://w3id.org/ctrlgraph/graph/org/"))
-  }
-  GROUP BY ?control ?framework ?frameworkId
-} ;
-
-INSERT {
-  GRAPH {{derived}} {
-    ?control cg:frameworkCount ?frameworks ;
-      cg:requirementCount ?requirements .
-  }
-}
-WHERE {
-  SELECT ?control (COUNT(?framework) AS ?frameworks) (SUM(?n) AS ?requirements)
-  WHERE {
-    GRAPH {{derived}} {
-      ?coverage cg:ofControl ?control ;
-        cg:ofFramework ?framework ;
-        cg:requirementCount ?n .
-    }
   }
   GROUP BY ?control
 }
