@@ -13,6 +13,9 @@ from ctrlgraph.loader import load_reference
 from ctrlgraph.store import OxigraphStore
 from ctrlgraph.store.base import Row
 
+# The interop tests' fixtures (fresh_store, interop_client, reference_nquads).
+pytest_plugins = ["tests.interop_support"]
+
 FIXTURES = Path(__file__).parent / "fixtures"
 # Rich tables wrap at 80 columns when not on a terminal; keep CLI output whole.
 os.environ.setdefault("COLUMNS", "250")

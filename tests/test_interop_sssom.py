@@ -17,18 +17,12 @@ from tests.interop_support import (
     FIXTURES,
     cli_app,
     dump,
-    fresh_store,
     graph_text,
-    interop_client,
     load_fixture,
     messages,
-    reference_nquads,
     refused,
     store_of,
 )
-
-#: pytest fixtures this module uses (imported, so pytest finds them)
-FIXTURES_USED = (fresh_store, interop_client, reference_nquads)
 
 sssom_parsers = pytest.importorskip("sssom.parsers")
 from sssom.validators import validate  # noqa: E402
