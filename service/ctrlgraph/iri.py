@@ -50,11 +50,3 @@ def requirement_iri(framework_id: str, notation: str) -> str:
 
 def control_iri(notation: str) -> str:
     return f"{ID}control/{notation}"
-
-
-def mapping_iri(framework_id: str, notation: str, control_notation: str) -> str:
-    return f"{ID}mapping/{framework_id}/{slug(notation)}/{control_notation}"
-
-
-def org_graph_iri(org_id: str) -> str:
-    return ORG_GRAPH_PREFIX + org_id

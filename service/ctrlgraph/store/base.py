@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -29,16 +29,6 @@ class Iri:
     value: str
 
 
-@dataclass(frozen=True)
-class Quad:
-    """A triple in a named graph, as N-Triples term strings (already escaped)."""
-
-    subject: str
-    predicate: str
-    object: str
-    graph: str
-
-
 class GraphStore(Protocol):
     """What ctrlgraph needs from a triple store."""
 
@@ -53,8 +43,6 @@ class GraphStore(Protocol):
         """Run a SELECT. The dataset is either explicit (default/named graph
         IRIs) or, with ``union_default``, the union of every graph."""
         ...
-
-    def ask(self, query: str) -> bool: ...
 
     def update(self, update: str) -> None: ...
 
@@ -91,7 +79,6 @@ def sparql_literal(value: str | int | float | bool) -> str:
     return f'"{escaped}"'
 
 
-ParamValue = "str | int | float | bool | Iri | Sequence[str | int | float | bool | Iri]"
 _PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
 
 
@@ -161,9 +148,3 @@ def literal_value(lexical: str, datatype: str | None) -> str | int | float | boo
     if datatype in (XSD + "decimal", XSD + "double", XSD + "float"):
         return float(lexical)
     return lexical
-
-
-def first(rows: Iterable[Row]) -> Row | None:
-    for row in rows:
-        return row
-    return None

@@ -100,9 +100,6 @@ class OxigraphStore:
             rows.append(row)
         return rows
 
-    def ask(self, query: str) -> bool:
-        return bool(self._query(query, None, None))
-
     def update(self, update: str) -> None:
         try:
             self._store.update(update)
@@ -135,11 +132,6 @@ class OxigraphStore:
 
     def named_graphs(self) -> list[str]:
         return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
-
-    def triple_count(self, graph: str | None = None) -> int:
-        if graph is None:
-            return len(self._store)
-        return sum(1 for _ in self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
 
     def flush(self) -> None:
         if self.path is not None:
