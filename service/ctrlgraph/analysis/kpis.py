@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from functools import cache
 from statistics import mean
 
 from rdflib import Graph, URIRef
@@ -34,8 +35,9 @@ TIERS = {
 }
 
 
+@cache
 def expected_kinds() -> dict[str, str]:
-    """Document kind IRI -> tier IRI, read from the ontology."""
+    """Document kind IRI -> tier IRI, read from the ontology (once: it ships with the code)."""
     onto = Graph().parse(ontology_dir() / "evidence.ttl")
     result: dict[str, str] = {}
     for kind in onto.subjects(RDF.type, URIRef(CG + "DocumentKind")):
