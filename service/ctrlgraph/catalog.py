@@ -53,7 +53,13 @@ def framework_iris(store: GraphStore) -> dict[str, str]:
 
 
 def resolve_framework(store: GraphStore, framework_id: str, known: dict[str, str] | None = None) -> str:
-    known = known if known is not None else framework_iris(store)
+    """The IRI of a framework id; NotFound (listing the valid ids) if unknown.
+    Without ``known``, one bound lookup: the full list is read only for the error."""
+    if known is None:
+        rows = reference.select(store, "framework_by_id", id=framework_id)
+        if rows:
+            return str(rows[0]["framework"])
+        known = framework_iris(store)
     if framework_id not in known:
         raise NotFound("framework", framework_id, sorted(known))
     return known[framework_id]
