@@ -52,6 +52,10 @@ class GraphStore(Protocol):
 
     def graph_ntriples(self, graph: str) -> str: ...
 
+    def flush(self) -> None:
+        """Make every write durable (a no-op where the server commits each write)."""
+        ...
+
     def close(self) -> None: ...
 
 

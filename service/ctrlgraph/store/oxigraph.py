@@ -24,6 +24,28 @@ def _graphs(iris: Sequence[str] | None) -> list[ox.NamedNode] | None:
     return None if iris is None else [ox.NamedNode(i) for i in iris]
 
 
+def replacement_update(graphs: Mapping[str, str], extra_update: str = "", *, blank_nodes_in_data: bool = True) -> str:
+    """One SPARQL update that replaces each graph by its N-Triples, then runs
+    ``extra_update`` (empty text: nothing to do). Without
+    ``blank_nodes_in_data`` (a server refusing blank nodes in INSERT DATA), a
+    graph holding blank nodes is written by INSERT { … } WHERE { }, which
+    means the same: fresh blank nodes, shared within the template."""
+    operations: list[str] = []
+    for index, (graph, ntriples) in enumerate(graphs.items()):
+        iri = sparql_iri(graph)
+        operations.append(f"DROP SILENT GRAPH {iri}")
+        if ntriples.strip():
+            if "_:" in ntriples:
+                ntriples = _own_blank_nodes(ntriples, index)
+                if not blank_nodes_in_data:
+                    operations.append(f"INSERT {{ GRAPH {iri} {{\n{ntriples}\n}} }} WHERE {{ }}")
+                    continue
+            operations.append(f"INSERT DATA {{ GRAPH {iri} {{\n{ntriples}\n}} }}")
+    if extra_update.strip():
+        operations.append(extra_update)
+    return combine_updates(operations) if operations else ""
+
+
 def _own_blank_nodes(ntriples: str, block: int) -> str:
     """Suffix blank-node labels with the block number: one update request may
     not share a blank node between two INSERT DATA blocks."""
@@ -109,18 +131,9 @@ class OxigraphStore:
     def replace_graphs(self, graphs: Mapping[str, str], *, extra_update: str = "") -> None:
         """Replace named graphs in one SPARQL update, which Oxigraph applies
         as a single transaction: either every graph changes or none does."""
-        operations: list[str] = []
-        for index, (graph, ntriples) in enumerate(graphs.items()):
-            iri = sparql_iri(graph)
-            operations.append(f"DROP SILENT GRAPH {iri}")
-            if ntriples.strip():
-                if "_:" in ntriples:
-                    ntriples = _own_blank_nodes(ntriples, index)
-                operations.append(f"INSERT DATA {{ GRAPH {iri} {{\n{ntriples}\n}} }}")
-        if extra_update.strip():
-            operations.append(extra_update)
-        if operations:
-            self.update(combine_updates(operations))
+        update = replacement_update(graphs, extra_update)
+        if update:
+            self.update(update)
 
     def graph_ntriples(self, graph: str) -> str:
         """The graph as sorted N-Triples: byte-identical for identical graphs."""

@@ -1,0 +1,113 @@
+"""Where remote SPARQL servers differ from the SPARQL 1.1 specifications.
+
+Every difference ctrlgraph has to work around lives here, so the query files
+stay standard SPARQL 1.1 and serve the embedded store and remote servers alike.
+
+Virtuoso 7 (the server the test suite runs against), measured on 7.2.5:
+
+* **Dataset parameters are merged with the query's FROM clauses** instead of
+  replacing them (SPARQL 1.1 Protocol §2.1.4 says the protocol wins). ctrlgraph
+  therefore never forwards a user query that names graphs the caller may not
+  read, and sends the dataset it built itself as ``default-graph-uri`` /
+  ``named-graph-uri``.
+* **Without ``named-graph-uri``, ``GRAPH ?g`` ranges over every graph** of the
+  server, even when ``default-graph-uri`` is given. ctrlgraph always sends at
+  least one named graph (:data:`EMPTY_GRAPH`, which holds nothing).
+* **A query with no dataset reads the union of all graphs** (the "union default
+  graph"), which is what ``select(..., union_default=True)`` wants: nothing is
+  sent.
+* **Pragmas and SQL built-ins**: ``DEFINE input:…`` at the start of a query
+  changes the dataset (and ``input:grab-…`` fetches the web), and functions in
+  the ``bif:`` / ``sql:`` namespaces call SQL procedures. User queries holding
+  either are refused before they reach the server.
+* **One update request is not one transaction**: the operations of a request
+  are committed one by one. :class:`~ctrlgraph.store.remote.RemoteStore`
+  therefore snapshots the graphs a write touches and puts them back if any
+  operation fails.
+* **No blank nodes in INSERT DATA** ("SP031: Blank node … is not allowed in a
+  constant clause"): a graph holding blank nodes is written with
+  ``INSERT { … } WHERE { }`` instead, which means the same.
+* **Partial results at the time limit**: with the ``timeout`` parameter,
+  Virtuoso answers 200 with whatever it found and an ``X-SQL-State: S1TAT``
+  header ("anytime query"). ctrlgraph treats that as a timeout, never as a
+  result.
+
+Apache Jena Fuseki, GraphDB and Amazon Neptune follow the protocol for dataset
+parameters; their differences (union default graph naming) are described in
+the README's "Running at scale".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+#: A graph IRI no one writes to: keeps Virtuoso's GRAPH ?g inside the dataset
+#: when a dataset has no named graphs (and its default graph empty when asked).
+EMPTY_GRAPH = "urn:x-ctrlgraph:empty-graph"
+
+_STRINGS = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\''
+)
+_COMMENTS = re.compile(r"#[^\n]*")
+_PRAGMA = re.compile(r"(?<![\w:?$])DEFINE\s+[A-Za-z_-]+:", re.IGNORECASE)
+_SQL_NAMESPACE = re.compile(r"(?<![\w])(bif|sql):", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """How to speak to one kind of SPARQL server."""
+
+    name: str
+    #: The server merges protocol dataset parameters with the query's FROM.
+    merges_dataset_clauses: bool
+    #: GRAPH ?g sees every graph unless named-graph-uri is given.
+    named_graphs_unbounded: bool
+    #: Answers a timed-out query with partial results and this SQL state.
+    partial_result_state: str | None
+    #: Accepts blank nodes in INSERT DATA (SPARQL 1.1 Update §3.1.1 allows them).
+    blank_nodes_in_data: bool = True
+
+    def dataset_params(self, default: Sequence[str], named: Sequence[str]) -> list[tuple[str, str]]:
+        """Protocol parameters for an explicit dataset."""
+        default = list(default) or [EMPTY_GRAPH]
+        named = list(named)
+        if not named and self.named_graphs_unbounded:
+            named = [EMPTY_GRAPH]
+        return [("default-graph-uri", g) for g in default] + [("named-graph-uri", g) for g in named]
+
+    def error_kind(self, status: int, message: str) -> str:
+        """ "query" (the server will not run this query: 400), "timeout" (504)
+        or "server" (the server failed: 503), from an error answer."""
+        if self.name == "virtuoso" and status >= 400:
+            # Virtuoso answers 500 for every SPARQL error; its SQL state tells them apart.
+            if any(state in message for state in ("S1T00", "SR171", "S1TAT")):
+                return "timeout"
+            if any(f"Virtuoso {state} Error" in message for state in ("37000", "22023", "22003", "42S22")):
+                return "query"
+        if 400 <= status < 500:
+            return "query"
+        return "server"
+
+    def refusal(self, query: str) -> str | None:
+        """Why a user query may not be sent to this server, or None."""
+        if self.name != "virtuoso":
+            return None
+        text = _COMMENTS.sub("", _STRINGS.sub('""', query))
+        if _PRAGMA.search(text):
+            return "server pragmas (DEFINE …) are not allowed"
+        if _SQL_NAMESPACE.search(text):
+            return "server built-in functions (bif:, sql:) are not allowed"
+        return None
+
+
+VIRTUOSO = Dialect(
+    "virtuoso",
+    merges_dataset_clauses=True,
+    named_graphs_unbounded=True,
+    partial_result_state="S1TAT",
+    blank_nodes_in_data=False,
+)
+STANDARD = Dialect("standard", merges_dataset_clauses=False, named_graphs_unbounded=False, partial_result_state=None)
+DIALECTS = {d.name: d for d in (VIRTUOSO, STANDARD)}
