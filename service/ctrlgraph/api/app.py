@@ -17,6 +17,7 @@ from ctrlgraph.api.settings import Settings
 from ctrlgraph.evidence import tenants
 from ctrlgraph.loader import load_reference, reference_graphs
 from ctrlgraph.sparql.pool import QueryPool
+from ctrlgraph.sparql.remote import RemoteQueryRunner
 from ctrlgraph.store import OxigraphStore
 from ctrlgraph.web import mount as mount_web
 
@@ -42,7 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store = OxigraphStore(settings.data_dir)
+        store = settings.open_store()
         load_reference(store)  # first start loads; later starts skip unchanged files
         if settings.admin_key:
             tenants.ensure_admin_key(store, settings.admin_key)
@@ -54,11 +55,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.store = store
         app.state.settings = settings
         app.state.generation = 0
-        app.state.query_pool = QueryPool(str(settings.data_dir), settings.sparql_workers)
+        if isinstance(store, OxigraphStore):
+            app.state.query_runner = QueryPool(str(settings.data_dir), settings.sparql_workers)
+        else:
+            app.state.query_runner = RemoteQueryRunner(store)  # type: ignore[arg-type]
         try:
             yield
         finally:
-            app.state.query_pool.close()
+            app.state.query_runner.close()
             store.close()
 
     app = FastAPI(

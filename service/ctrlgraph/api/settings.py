@@ -6,9 +6,15 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from ctrlgraph.store.base import GraphStore
+from ctrlgraph.store.remote import RemoteConfig
+
 
 @dataclass(frozen=True)
 class Settings:
+    #: "oxigraph" (the embedded on-disk store in data_dir) or "sparql" (a
+    #: remote SPARQL 1.1 server, configured by CTRLGRAPH_SPARQL_* variables).
+    store: str = "oxigraph"
     data_dir: Path = Path("data/store")
     query_timeout: float = 10.0
     sparql_workers: int = 2
@@ -23,11 +29,16 @@ class Settings:
     admin_key: str | None = None
     #: Install the demo organization on start.
     demo: bool = False
+    #: Where the remote server is, for store="sparql" (None: from the environment).
+    remote: RemoteConfig | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
         env = os.environ
+        store = env.get("CTRLGRAPH_STORE", "oxigraph")
         return cls(
+            store=store,
+            remote=RemoteConfig.from_env(env) if store == "sparql" else None,
             data_dir=Path(env.get("CTRLGRAPH_DATA_DIR", "data/store")),
             query_timeout=float(env.get("CTRLGRAPH_QUERY_TIMEOUT", "10")),
             sparql_workers=int(env.get("CTRLGRAPH_SPARQL_WORKERS", "2")),
@@ -42,6 +53,8 @@ class Settings:
 
     def to_env(self) -> dict[str, str]:
         return {
+            "CTRLGRAPH_STORE": self.store,
+            **(self.remote.to_env() if self.remote else {}),
             "CTRLGRAPH_DATA_DIR": str(self.data_dir),
             "CTRLGRAPH_QUERY_TIMEOUT": str(self.query_timeout),
             "CTRLGRAPH_SPARQL_WORKERS": str(self.sparql_workers),
@@ -53,3 +66,15 @@ class Settings:
             **({"CTRLGRAPH_ADMIN_KEY": self.admin_key} if self.admin_key else {}),
             "CTRLGRAPH_DEMO": "1" if self.demo else "",
         }
+
+    def open_store(self) -> GraphStore:
+        """The store these settings name: embedded Oxigraph or a remote server."""
+        if self.store == "oxigraph":
+            from ctrlgraph.store import OxigraphStore
+
+            return OxigraphStore(self.data_dir)
+        if self.store == "sparql":
+            from ctrlgraph.store.remote import RemoteStore
+
+            return RemoteStore(self.remote or RemoteConfig.from_env())
+        raise ValueError(f"unknown store {self.store!r}: use 'oxigraph' or 'sparql'")

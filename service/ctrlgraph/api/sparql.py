@@ -7,8 +7,9 @@
   refused (400);
 * the dataset is always explicit: the graphs the caller may read (the
   reference graphs), intersected with what the request or query names;
-* queries run in killable worker processes: past the timeout the worker is
-  killed and the client gets 504.
+* on the embedded store, queries run in killable worker processes: past the
+  timeout the worker is killed and the client gets 504; on a remote store the
+  server is given the same time limit (see ctrlgraph.sparql.remote).
 """
 
 from __future__ import annotations
@@ -164,9 +165,25 @@ async def _answer(request: Request, query: str, default: list[str], named: list[
         requested_default, requested_named = clauses.default, clauses.named
     else:
         requested_default, requested_named = allowed, allowed
-    refused = sorted({*requested_default, *requested_named} - allowed_set)
+    refused = sorted({*requested_default, *requested_named, *clauses.default, *clauses.named} - allowed_set)
     if refused:
         return _text(403, "not a graph you can read: " + ", ".join(f"<{g}>" for g in refused))
+    merges = getattr(getattr(request.app.state.store, "dialect", None), "merges_dataset_clauses", False)
+    if merges and not clauses.complete:
+        # The server would add the query's own FROM graphs to ours: they must be known.
+        return _text(400, "the query's FROM clauses could not be read; check its syntax")
+    if (
+        merges
+        and (default or named)
+        and clauses
+        and (set(default), set(named))
+        != (
+            set(clauses.default),
+            set(clauses.named),
+        )
+    ):
+        # This server would merge the two datasets instead of letting the parameters win.
+        return _text(400, "give the dataset either in the query (FROM) or as request parameters, not both")
     settings = request.app.state.settings
     job = QueryJob(
         query=query,
@@ -177,7 +194,7 @@ async def _answer(request: Request, query: str, default: list[str], named: list[
         max_result_bytes=settings.max_result_bytes,
     )
     try:
-        answer = await run_in_threadpool(request.app.state.query_pool.run, job, settings.query_timeout)
+        answer = await run_in_threadpool(request.app.state.query_runner.run, job, settings.query_timeout)
     except QueryTimeout as exc:
         return _text(504, str(exc))
     except PoolBusy as exc:

@@ -45,6 +45,8 @@ def looks_like_update(query: str) -> bool:
 class DatasetClauses:
     default: list[str] = field(default_factory=list)
     named: list[str] = field(default_factory=list)
+    #: False when the query names graphs but could not be parsed here.
+    complete: bool = True
 
     def __bool__(self) -> bool:
         return bool(self.default or self.named)
@@ -62,7 +64,7 @@ def check(query: str) -> DatasetClauses:
     try:
         parsed = prepareQuery(query)
     except Exception:
-        return DatasetClauses()
+        return DatasetClauses(complete=False)
     clauses = DatasetClauses()
     for clause in getattr(parsed.algebra, "datasetClause", None) or []:
         if "default" in clause:

@@ -58,7 +58,7 @@ class _CappedBuffer:
         return b"".join(self.parts)
 
 
-def _error(status: int, message: str) -> QueryAnswer:
+def error(status: int, message: str) -> QueryAnswer:
     return QueryAnswer(status, "text/plain; charset=utf-8", (message + "\n").encode("utf-8"))
 
 
@@ -70,25 +70,36 @@ def execute(store: ox.Store, job: QueryJob) -> QueryAnswer:
             named_graphs=None if job.named_graphs is None else [ox.NamedNode(g) for g in job.named_graphs],
         )
     except SyntaxError as exc:
-        return _error(400, f"SPARQL syntax error: {exc}")
+        return error(400, f"SPARQL syntax error: {exc}")
     except (OSError, ValueError) as exc:
-        return _error(400, f"query could not be evaluated: {exc}")
-    offered = GRAPH_TYPES if isinstance(result, ox.QueryTriples) else SOLUTION_TYPES
+        return error(400, f"query could not be evaluated: {exc}")
+    return render(result, job)
+
+
+def render(
+    result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples | list[ox.Triple], job: QueryJob
+) -> QueryAnswer:
+    """Serialize a query result in the format the client accepts, within the
+    result-size cap. A list of triples is a graph result fetched elsewhere."""
+    is_graph = isinstance(result, (ox.QueryTriples, list))
+    offered = GRAPH_TYPES if is_graph else SOLUTION_TYPES
     media_type = choose(job.accept, offered)
     if media_type is None:
-        return _error(406, "none of the accepted media types can carry this result; offered: " + ", ".join(offered))
+        return error(406, "none of the accepted media types can carry this result; offered: " + ", ".join(offered))
     buffer = _CappedBuffer(job.max_result_bytes)
     try:
-        if isinstance(result, ox.QueryTriples):
+        if isinstance(result, list):
+            ox.serialize(result, buffer, ox.RdfFormat.from_media_type(media_type))
+        elif isinstance(result, ox.QueryTriples):
             result.serialize(buffer, ox.RdfFormat.from_media_type(media_type))
         else:
             result.serialize(buffer, ox.QueryResultsFormat.from_media_type(media_type))
     except _TooLarge:
-        return _error(
+        return error(
             422, f"the result is larger than the limit of {job.max_result_bytes} bytes: add a LIMIT or narrow the query"
         )
     except (OSError, ValueError) as exc:
-        return _error(400, f"query could not be evaluated: {exc}")
+        return error(400, f"query could not be evaluated: {exc}")
     charset = "; charset=utf-8" if media_type.startswith("text/") or "json" in media_type else ""
     return QueryAnswer(200, media_type + charset, buffer.getvalue())
 
@@ -109,5 +120,5 @@ def serve(conn: Connection, store_path: str) -> None:  # pragma: no cover - runs
         try:
             answer = execute(store, job)
         except Exception as exc:
-            answer = _error(500, f"the query failed: {type(exc).__name__}")
+            answer = error(500, f"the query failed: {type(exc).__name__}")
         conn.send(answer)
