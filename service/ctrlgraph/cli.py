@@ -12,7 +12,7 @@ from rich.table import Table
 
 from ctrlgraph import reference
 from ctrlgraph.loader import LoadError, load_reference
-from ctrlgraph.store import OxigraphStore
+from ctrlgraph.store import GraphStore, OxigraphStore, StoreError
 
 T = TypeVar("T")
 
@@ -42,8 +42,27 @@ DataDir = Annotated[
 ]
 
 
-def open_store(data_dir: Path) -> OxigraphStore:
-    return OxigraphStore(data_dir)
+StoreKind = Annotated[
+    str,
+    typer.Option(
+        "--store",
+        envvar="CTRLGRAPH_STORE",
+        help="oxigraph (embedded, in --data-dir) or sparql (a remote server: CTRLGRAPH_SPARQL_* variables).",
+    ),
+]
+
+
+def open_store(data_dir: Path, kind: str = "oxigraph") -> GraphStore:
+    if kind not in ("oxigraph", "sparql"):
+        err.print(f"[red]unknown store {kind!r}[/]: use oxigraph or sparql")
+        raise typer.Exit(2)
+    from ctrlgraph.api.settings import Settings
+
+    try:
+        return Settings(store=kind, data_dir=data_dir).open_store()
+    except StoreError as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
 
 
 @app.command()
@@ -54,17 +73,48 @@ def load(
         Path | None,
         typer.Option(help="Folder holding ontology/, mappings/ and shapes/ (default: the shipped data)."),
     ] = None,
+    dataset: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="Also push every graph of this N-Quads/TriG file (imported frameworks, a synthetic graph); repeatable."
+        ),
+    ] = None,
+    batch: Annotated[int, typer.Option(help="Triples per Graph Store Protocol request (remote store).")] = 50_000,
+    store_kind: StoreKind = "oxigraph",
 ) -> None:
-    """Build or refresh the embedded store from ontology/, mappings/ and shapes/."""
-    store = open_store(data_dir)
+    """Build or refresh the store from ontology/, mappings/ and shapes/.
+
+    On a remote store (--store sparql) every graph goes through the Graph
+    Store Protocol in batches, with a progress bar; a load that was
+    interrupted resumes, skipping the graphs already there (by checksum).
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from ctrlgraph.transfer import DatasetError, push_dataset
+
+    store = open_store(data_dir, store_kind)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     try:
-        report = load_reference(store, root=source, force=force)
+        with Progress(*columns, console=err, transient=True) as bar:
+            task = bar.add_task("reference graphs", total=None)
+
+            def advance(graph: str, done: int, total: int) -> None:
+                bar.update(task, total=total, completed=done, description=graph.rsplit("/", 1)[-1])
+
+            report = load_reference(store, root=source, force=force, progress=advance)
+            for path in dataset or []:
+                bar.update(task, description=f"{path.name}: reading", completed=0, total=None)
+                pushed = push_dataset(store, path, batch_triples=batch, force=force, progress=advance)
+                err.print(f"{path}: {pushed.pushed} graph(s) pushed, {pushed.skipped} already there")
     except LoadError as exc:
         err.print(f"[bold red]load failed, store unchanged:[/] {exc}")
         raise typer.Exit(2) from exc
+    except (DatasetError, StoreError) as exc:
+        err.print(f"[bold red]load stopped:[/] {exc} (run the same command again to resume)")
+        raise typer.Exit(2) from exc
     finally:
         store.close()
-    store = open_store(data_dir)
+    store = open_store(data_dir, store_kind)
     try:
         counts = reference.select(store, "reference_counts")[0]
         graphs = len(reference.select(store, "frameworks"))
@@ -83,6 +133,26 @@ def load(
         str(counts.get("requirementLinks", 0)),
     )
     console.print(table)
+
+
+@app.command()
+def dump(
+    output: Annotated[Path, typer.Argument(help="N-Quads file to write (.nq).")],
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+) -> None:
+    """Write every graph of the embedded store (reference, imported frameworks,
+    organizations, audit trail) as N-Quads: `ctrlgraph load --store sparql
+    --dataset FILE` moves it onto a remote server."""
+    import pyoxigraph as ox
+
+    from ctrlgraph.cli_common import open_local_store
+
+    store = open_local_store(data_dir)
+    try:
+        store.raw.dump(output=str(output), format=ox.RdfFormat.N_QUADS)
+    finally:
+        store.close()
+    console.print(f"wrote {output}")
 
 
 @app.command()
@@ -160,6 +230,7 @@ def serve(
         int, typer.Option(envvar="CTRLGRAPH_SPARQL_WORKERS", help="Processes that evaluate /sparql queries.")
     ] = 2,
     workers: Annotated[int, typer.Option(help="HTTP worker processes (embedded store: 1).")] = 1,
+    store_kind: StoreKind = "oxigraph",
     demo: Annotated[bool, typer.Option(help="Install the demo organization (examples/demo-org.ttl).")] = False,
     access_log: Annotated[bool, typer.Option(help="Log every request (costs throughput).")] = False,
     rate_limit: Annotated[
@@ -177,7 +248,7 @@ def serve(
 
     from ctrlgraph.api.settings import Settings
 
-    if workers != 1:
+    if workers != 1 and store_kind == "oxigraph":
         err.print(
             "[red]the embedded store is opened by one process only: run with --workers 1 "
             "(use several --sparql-workers for query throughput)[/]"
@@ -186,8 +257,17 @@ def serve(
     import dataclasses
 
     # Environment first (CTRLGRAPH_* variables), then what the command line says.
+    from ctrlgraph.store.remote import RemoteConfig
+
+    try:
+        remote = RemoteConfig.from_env() if store_kind == "sparql" else None
+    except StoreError as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
     settings = dataclasses.replace(
         Settings.from_env(),
+        store=store_kind,
+        remote=remote,
         data_dir=data_dir,
         query_timeout=query_timeout,
         sparql_workers=sparql_workers,
@@ -200,7 +280,8 @@ def serve(
 
         console.print(f"demo organization {DEMO_ORG!r}, key: {DEMO_KEY}")
     os.environ.update(settings.to_env())
-    console.print(f"ctrlgraph on http://{host}:{port}  (docs: /docs, SPARQL: /sparql, store: {data_dir})")
+    where = remote.query_url if remote else data_dir
+    console.print(f"ctrlgraph on http://{host}:{port}  (docs: /docs, SPARQL: /sparql, store: {where})")
     uvicorn.run(
         "ctrlgraph.api.app:create_app_from_env",
         factory=True,

@@ -13,7 +13,7 @@ Each Turtle file becomes one named graph. Loading is:
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -99,14 +99,24 @@ def _meta_update(changes: dict[str, tuple[str, str, int]], removed: Sequence[str
     return " ;\n".join(ops)
 
 
+#: Called after each graph a remote load pushes: (graph IRI, graphs done, graphs to do).
+Progress = Callable[[str, int, int], None]
+
+
 def load_reference(
     store: GraphStore,
     files: Sequence[Path] | None = None,
     *,
     root: Path | None = None,
     force: bool = False,
+    progress: Progress | None = None,
 ) -> LoadReport:
-    """Load (or refresh) the reference graph; see the module docstring."""
+    """Load (or refresh) the reference graph; see the module docstring.
+
+    On a remote server (a store speaking the Graph Store Protocol) the graphs
+    are pushed one by one instead, each followed by its checksum: a load that
+    is interrupted resumes where it stopped, skipping the graphs already there.
+    """
     root = root or data_root()
     files = list(files) if files is not None else reference_files(root)
     recorded = {} if force else recorded_checksums(store)
@@ -132,9 +142,45 @@ def load_reference(
     for graph in report.removed:
         new_content[graph] = ""
 
-    if report.changed or force:
-        derive = bind(queries.load("derive/coverage"), {"derived": Iri(DERIVED_GRAPH)})
+    remote = getattr(store, "supports_graph_store_protocol", False)
+    if remote and (report.changed or force or not _derived_present(store)):
+        _push_graphs(store, new_content, changes, progress)
+    elif report.changed or force:
+        derive = _derive_update()
         meta = _meta_update(changes, report.removed)
         store.replace_graphs(new_content, extra_update=combine_updates([meta, derive]))
     report.triples = sum(c for _, _, c in changes.values())
     return report
+
+
+def _derived_present(store: GraphStore) -> bool:
+    rows = store.select(f"SELECT ?s WHERE {{ GRAPH <{DERIVED_GRAPH}> {{ ?s ?p ?o }} }} LIMIT 1", union_default=True)
+    return bool(rows)
+
+
+def _derive_update() -> str:
+    return bind(queries.load("derive/coverage"), {"derived": Iri(DERIVED_GRAPH)})
+
+
+def _push_graphs(
+    store: GraphStore,
+    content: dict[str, str],
+    changes: dict[str, tuple[str, str, int]],
+    progress: Progress | None,
+) -> None:
+    """Graph by graph through the Graph Store Protocol, each graph's checksum
+    recorded right after it lands (so a rerun skips it), derived totals last.
+    The derived graph is dropped first: its absence marks a load that has not
+    finished, which the next run completes even when every graph is there."""
+    put_graph = store.put_graph  # type: ignore[attr-defined]
+    store.update(f"DROP SILENT GRAPH <{DERIVED_GRAPH}>")
+    total = len(content)
+    for done, (graph, ntriples) in enumerate(content.items(), start=1):
+        put_graph(graph, ntriples)
+        if graph in changes:
+            store.update(_meta_update({graph: changes[graph]}, []))
+        else:
+            store.update(_meta_update({}, [graph]))
+        if progress:
+            progress(graph, done, total)
+    store.update(_derive_update())
