@@ -18,8 +18,12 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# The whole suite on the embedded store, then the API suite on Virtuoso (a
+# server named by CTRLGRAPH_TEST_VIRTUOSO_ENV, or one started for the run when
+# virtuoso-t is installed; skipped otherwise, except in CI).
 test: lint
 	$(BIN)/pytest
+	$(BIN)/pytest --backend virtuoso
 
 bench-smoke: $(BIN)/.installed
 	$(BIN)/python bench/run.py --scale 0.005 --repeat 3 --output bench/out/smoke.md

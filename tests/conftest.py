@@ -12,6 +12,7 @@ from ctrlgraph import reference
 from ctrlgraph.loader import load_reference
 from ctrlgraph.store import OxigraphStore
 from ctrlgraph.store.base import Row
+from tests import backends
 
 # The interop tests' fixtures (fresh_store, interop_client, reference_nquads).
 pytest_plugins = ["tests.interop_support"]
@@ -19,6 +20,48 @@ pytest_plugins = ["tests.interop_support"]
 FIXTURES = Path(__file__).parent / "fixtures"
 # Rich tables wrap at 80 columns when not on a terminal; keep CLI output whole.
 os.environ.setdefault("COLUMNS", "250")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--backend",
+        choices=["oxigraph", "virtuoso"],
+        default="oxigraph",
+        help="store under the API tests: embedded Oxigraph, or a Virtuoso server (runs the `api` tests only)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "api: runs against every backend (pytest --backend virtuoso)")
+    config.addinivalue_line("markers", "embedded_only: about the embedded store itself (its files, its processes)")
+    if not hasattr(config, "workerinput"):
+        import tempfile
+
+        backends.start(config.getoption("--backend"), Path(tempfile.mkdtemp(prefix="ctrlgraph-backend-")))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    backends.stop()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not backends.is_remote():
+        return
+    deselected = [item for item in items if item.get_closest_marker("api") is None]
+    config.hook.pytest_deselected(items=deselected)
+    items[:] = [item for item in items if item.get_closest_marker("api") is not None]
+    skip = pytest.mark.skip(reason="about the embedded store itself")
+    for item in items:
+        if item.get_closest_marker("embedded_only"):
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _reference_only_between_modules() -> Iterator[None]:
+    """On the shared Virtuoso server, leave only the reference graph behind."""
+    yield
+    if backends.is_remote():
+        backends.reset_to_reference()
 
 
 @pytest.fixture(scope="session")
@@ -77,9 +120,8 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     from fastapi.testclient import TestClient
 
     from ctrlgraph.api.app import create_app
-    from ctrlgraph.api.settings import Settings
 
-    settings = Settings(data_dir=tmp_path_factory.mktemp("api-store"), query_timeout=3.0, sparql_workers=2)
+    settings = backends.api_settings(tmp_path_factory.mktemp("api-store"), query_timeout=3.0, sparql_workers=2)
     with TestClient(create_app(settings)) as test_client:
         yield test_client
 
@@ -104,6 +146,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = _free_port()
     data_dir = tmp_path_factory.mktemp("server-store")
     log = (tmp_path_factory.mktemp("server-log") / "server.log").open("w")
+    if backends.is_remote():
+        backends.wipe()
+    env = {**os.environ, **backends.remote_env()}
     process = subprocess.Popen(
         [
             sys.executable,
@@ -119,6 +164,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         ],
         stdout=log,
         stderr=subprocess.STDOUT,
+        env=env,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120

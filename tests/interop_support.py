@@ -15,7 +15,8 @@ import typer
 from ctrlgraph.interop import ImportRefused, parse, run_import
 from ctrlgraph.interop.importer import framework_graph, links_graph
 from ctrlgraph.loader import load_reference
-from ctrlgraph.store import OxigraphStore
+from ctrlgraph.store import GraphStore, OxigraphStore
+from tests import backends
 
 FIXTURES = Path(__file__).parent / "fixtures" / "interop"
 
@@ -35,9 +36,9 @@ def fresh_store(reference_nquads: bytes) -> Iterator[OxigraphStore]:
     yield store
 
 
-def dump(store: OxigraphStore) -> str:
+def dump(store: GraphStore) -> str:
     """Every quad of the store, sorted: equal dumps mean an unchanged store."""
-    return "\n".join(sorted(str(q) for q in store.raw))
+    return backends.dump(store)
 
 
 def load_fixture(store: OxigraphStore, fmt: str, name: str, framework: str | None = None) -> None:
@@ -83,12 +84,11 @@ def interop_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]
     from fastapi.testclient import TestClient
 
     from ctrlgraph.api.app import create_app
-    from ctrlgraph.api.settings import Settings
     from ctrlgraph.evidence.tenants import new_admin_key
 
     admin = new_admin_key()
-    settings = Settings(
-        data_dir=tmp_path_factory.mktemp("interop-store"), query_timeout=5.0, sparql_workers=1, admin_key=admin
+    settings = backends.api_settings(
+        tmp_path_factory.mktemp("interop-store"), query_timeout=5.0, sparql_workers=1, admin_key=admin
     )
     app = create_app(settings)
     with TestClient(app) as client:
@@ -98,5 +98,5 @@ def interop_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]
         yield client
 
 
-def store_of(client: object) -> OxigraphStore:
+def store_of(client: object) -> GraphStore:
     return client.app.state.store  # type: ignore[attr-defined]

@@ -5,9 +5,12 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
 from fastapi.testclient import TestClient
 
 from ctrlgraph.store import OxigraphStore
+
+pytestmark = pytest.mark.api
 
 
 def test_healthz_and_openapi(client: TestClient) -> None:

@@ -12,6 +12,8 @@ from typer.testing import CliRunner
 
 from ctrlgraph.cli import app
 
+pytestmark = pytest.mark.api
+
 runner = CliRunner()
 SELECT = (
     "PREFIX cg: <https://w3id.org/ctrlgraph/ns#> PREFIX dcterms: <http://purl.org/dc/terms/> "

@@ -9,8 +9,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ctrlgraph.api.app import create_app
-from ctrlgraph.api.settings import Settings
 from ctrlgraph.demo import DEMO_KEY
+from tests import backends
+
+pytestmark = pytest.mark.api
 
 AS_OF = "2026-11-27"
 H = {"Authorization": f"Bearer {DEMO_KEY}"}
@@ -18,7 +20,7 @@ H = {"Authorization": f"Bearer {DEMO_KEY}"}
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    settings = Settings(data_dir=tmp_path_factory.mktemp("demo-store"), sparql_workers=1, demo=True)
+    settings = backends.api_settings(tmp_path_factory.mktemp("demo-store"), sparql_workers=1, demo=True)
     with TestClient(create_app(settings)) as client:
         yield client
 

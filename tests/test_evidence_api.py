@@ -12,10 +12,12 @@ from fastapi.testclient import TestClient
 from rdflib import Graph
 
 from ctrlgraph.api.app import create_app
-from ctrlgraph.api.settings import Settings
 from ctrlgraph.evidence import repository
 from ctrlgraph.evidence.tenants import new_admin_key
+from tests import backends
 from tests.conftest import FIXTURES
+
+pytestmark = pytest.mark.api
 
 MINIMAL = (FIXTURES / "evidence" / "minimal.ttl").read_bytes()
 TTL = {"Content-Type": "text/turtle"}
@@ -28,8 +30,8 @@ def auth(key: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def app_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    settings = Settings(
-        data_dir=tmp_path_factory.mktemp("evidence-store"),
+    settings = backends.api_settings(
+        tmp_path_factory.mktemp("evidence-store"),
         query_timeout=5,
         sparql_workers=1,
         admin_key=ADMIN,
@@ -310,6 +312,6 @@ def test_revoked_key_stops_working(app_client: TestClient, tenants: dict[str, st
 
 
 def test_keys_are_stored_hashed(app_client: TestClient, tenants: dict[str, str], tmp_path: Path) -> None:
-    dump = "\n".join(str(q) for q in app_client.app.state.store.raw)  # type: ignore[attr-defined]
+    dump = backends.dump(app_client.app.state.store)  # type: ignore[attr-defined]
     for key in tenants.values():
         assert key.split("_", 2)[2] not in dump

@@ -4,6 +4,7 @@ document, on a real server) and property-based fuzzing of the parsers
 
 from __future__ import annotations
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -11,6 +12,8 @@ from hypothesis import strategies as st
 from ctrlgraph.evidence.parsing import ParseProblem, parse_rdf
 from ctrlgraph.evidence.template import template_to_ntriples
 from ctrlgraph.sparql.guard import QueryRefused, check
+
+pytestmark = pytest.mark.api
 
 BUDGET = settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 from typer.testing import CliRunner
 
@@ -121,6 +122,7 @@ def test_malformed_libraries_are_refused_with_line_and_reason(fresh_store: Oxigr
         assert exc.problems[0].where.line is not None
 
 
+@pytest.mark.api
 def test_ciso_endpoints_and_cli(interop_client, tmp_path: Path) -> None:
     client = interop_client
     store = store_of(client)

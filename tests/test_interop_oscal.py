@@ -241,6 +241,7 @@ def test_malformed_mapping_collections_are_refused(fresh_store: OxigraphStore) -
     )
 
 
+@pytest.mark.api
 def test_oscal_endpoints(interop_client) -> None:
     client = interop_client
     paths = client.get("/openapi.json").json()["paths"]

@@ -159,6 +159,7 @@ def test_crosswalk_and_shared_control_workbooks(ref_store: OxigraphStore, tmp_pa
     assert book["shared controls"].max_row - 1 == catalog.shared_controls(ref_store, fws, 3).count
 
 
+@pytest.mark.api
 def test_spreadsheet_endpoints_and_cli(interop_client, tmp_path: Path) -> None:
     client = interop_client
     response = client.get(

@@ -150,6 +150,7 @@ def test_malformed_sssom_is_refused_with_line_and_column(fresh_store: OxigraphSt
     assert f"line {len(lines) + 1}" in messages(exc) and "tab-separated cells" in messages(exc)
 
 
+@pytest.mark.api
 def test_sssom_endpoints_and_cli(interop_client, tmp_path: Path) -> None:
     client = interop_client
     response = client.get("/v1/export/sssom/iso9001-2015")

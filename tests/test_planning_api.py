@@ -18,6 +18,9 @@ from openpyxl import load_workbook
 from ctrlgraph.api.app import create_app
 from ctrlgraph.api.settings import Settings
 from ctrlgraph.demo import DEMO_KEY
+from tests import backends
+
+pytestmark = pytest.mark.api
 
 AS_OF = "2026-11-27"
 H = {"Authorization": f"Bearer {DEMO_KEY}"}
@@ -32,7 +35,7 @@ def planning_app(settings: Settings) -> FastAPI:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    settings = Settings(data_dir=tmp_path_factory.mktemp("planning-demo"), sparql_workers=1, demo=True)
+    settings = backends.api_settings(tmp_path_factory.mktemp("planning-demo"), sparql_workers=1, demo=True)
     with TestClient(planning_app(settings)) as client:
         yield client
 

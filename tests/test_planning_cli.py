@@ -20,6 +20,7 @@ from ctrlgraph.cli_planning import register
 from ctrlgraph.demo import DEMO_KEY, install_demo
 from ctrlgraph.loader import load_reference
 from ctrlgraph.store import OxigraphStore
+from tests import backends
 
 runner = CliRunner()
 AS_OF = "2026-11-27"
@@ -99,10 +100,9 @@ def test_integration(app: typer.Typer, local: list[str]) -> None:
 @pytest.fixture()
 def remote(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """--url answered by the app (with the planning routes) in process."""
-    from ctrlgraph.api.settings import Settings
     from tests.test_planning_api import planning_app
 
-    settings = Settings(data_dir=tmp_path_factory.mktemp("planning-cli-remote"), sparql_workers=1, demo=True)
+    settings = backends.api_settings(tmp_path_factory.mktemp("planning-cli-remote"), sparql_workers=1, demo=True)
     with TestClient(planning_app(settings)) as client:
 
         def get(url: str, **kwargs: object) -> httpx.Response:
@@ -113,6 +113,7 @@ def remote(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFac
         yield "http://planning.test"
 
 
+@pytest.mark.api
 def test_remote(app: typer.Typer, remote: str) -> None:
     result = runner.invoke(app, ["plan", "-f", "iso27001-2022", "--url", remote])
     assert result.exit_code == 0, result.output

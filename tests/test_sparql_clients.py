@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import subprocess
 
+import pytest
 from rdflib import Graph, URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, TURTLE, SPARQLWrapper
 
 from tests.conftest import require_tool
+
+pytestmark = pytest.mark.api
 
 QUERY = """PREFIX cg: <https://w3id.org/ctrlgraph/ns#> PREFIX dcterms: <http://purl.org/dc/terms/>
 SELECT ?id WHERE { ?f a cg:Framework ; dcterms:identifier ?id } ORDER BY ?id"""

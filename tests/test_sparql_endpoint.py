@@ -13,6 +13,8 @@ from rdflib import Graph
 
 from ctrlgraph.sparql.negotiation import ALIASES, choose, parse_accept
 
+pytestmark = pytest.mark.api
+
 PREFIXES = "PREFIX cg: <https://w3id.org/ctrlgraph/ns#> PREFIX dcterms: <http://purl.org/dc/terms/> "
 SELECT = PREFIXES + "SELECT ?id WHERE { ?f a cg:Framework ; dcterms:identifier ?id } ORDER BY ?id"
 CONSTRUCT = PREFIXES + 'CONSTRUCT { ?f dcterms:title ?t } WHERE { ?f dcterms:identifier "iso-hs" ; dcterms:title ?t }'

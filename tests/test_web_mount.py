@@ -12,13 +12,15 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ctrlgraph.api.app import create_app
-from ctrlgraph.api.settings import Settings
 from ctrlgraph.web import STATIC, mount
+from tests import backends
+
+pytestmark = pytest.mark.api
 
 
 @pytest.fixture(scope="module")
 def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    app = create_app(Settings(data_dir=tmp_path_factory.mktemp("web-store"), sparql_workers=1))
+    app = create_app(backends.api_settings(tmp_path_factory.mktemp("web-store"), sparql_workers=1))
     mount(app)
     mount(app)  # idempotent
     with TestClient(app) as client:

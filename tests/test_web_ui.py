@@ -28,6 +28,7 @@ import httpx
 import pytest
 
 from ctrlgraph.demo import DEMO_KEY
+from tests import backends
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CTRLGRAPH_CHROMIUM", "/usr/bin/chromium")
@@ -48,7 +49,7 @@ FRAMEWORK_ORDER = ["iso42001-2023", "iso27001-2022", "iso9001-2015", "iso-hs", "
 
 UVICORN = [sys.executable, "-m", "uvicorn", "tests.web_app:create", "--factory"]
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.api]
 
 
 def _browser_problem() -> str | None:
@@ -109,7 +110,10 @@ def base(playwright_browser: Any, tmp_path_factory: pytest.TempPathFactory) -> I
         "CTRLGRAPH_DEMO": "1",
         "CTRLGRAPH_SPARQL_WORKERS": "2",
         "CTRLGRAPH_QUERY_TIMEOUT": "10",
+        **backends.remote_env(),
     }
+    if backends.is_remote():
+        backends.wipe()
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [*UVICORN, "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],

@@ -1,0 +1,136 @@
+"""Which store the API tests run on: ``pytest`` (embedded Oxigraph) or
+``pytest --backend virtuoso -m api`` (a real Virtuoso server).
+
+Every API test builds its app with :func:`api_settings`, so the same tests
+run on both. On Virtuoso all apps share one server: each app starts from a
+store holding nothing of ctrlgraph's (its graphs are dropped first), like a
+fresh embedded store, and after each test module the reference graph alone is
+put back for the session-wide apps.
+
+The server comes from ``CTRLGRAPH_TEST_VIRTUOSO_ENV`` (the ``ctrlgraph.env``
+written by ``tools/virtuoso/server.py start``, which ``.ci/run`` uses), or is
+started here in a temporary folder when ``virtuoso-t`` is installed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ctrlgraph.api.settings import Settings
+from ctrlgraph.iri import GRAPH
+from ctrlgraph.store import GraphStore, OxigraphStore
+from ctrlgraph.store.dialect import EMPTY_GRAPH
+from ctrlgraph.store.remote import RemoteConfig, RemoteStore
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVER_SCRIPT = ROOT / "tools" / "virtuoso" / "server.py"
+
+backend = "oxigraph"
+_remote: RemoteConfig | None = None
+_started: Path | None = None
+
+
+def is_remote() -> bool:
+    return backend == "virtuoso"
+
+
+def _read_env(path: Path) -> dict[str, str]:
+    pairs = (line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
+    return {key.strip(): value.strip() for key, value in pairs}
+
+
+def start(choice: str, scratch: Path) -> None:
+    """Called once per session (pytest_configure / pytest_sessionstart)."""
+    global backend, _remote, _started
+    backend = choice
+    if choice != "virtuoso":
+        return
+    env_file = os.environ.get("CTRLGRAPH_TEST_VIRTUOSO_ENV")
+    if not env_file:
+        if not shutil.which("virtuoso-t"):
+            message = "--backend virtuoso needs virtuoso-t (apt-get install virtuoso-opensource-7-bin)"
+            if os.environ.get("CI"):
+                raise pytest.UsageError(message + "; .ci/run installs and starts it")
+            pytest.exit(message + ": skipped", returncode=0)
+        _started = scratch / "virtuoso"
+        subprocess.run(
+            [
+                sys.executable,
+                str(SERVER_SCRIPT),
+                "start",
+                str(_started),
+                "--http-port",
+                "18890",
+                "--isql-port",
+                "11111",
+            ],
+            check=True,
+        )
+        env_file = str(_started / "ctrlgraph.env")
+    _remote = RemoteConfig.from_env(_read_env(Path(env_file)))
+
+
+def stop() -> None:
+    if _started is not None:
+        subprocess.run([sys.executable, str(SERVER_SCRIPT), "stop", str(_started)], check=False)
+
+
+def remote_config() -> RemoteConfig:
+    assert _remote is not None, "the Virtuoso backend was not started"
+    return _remote
+
+
+def remote_env() -> dict[str, str]:
+    """Environment for a `ctrlgraph` subprocess on the chosen backend."""
+    if not is_remote():
+        return {"CTRLGRAPH_STORE": "oxigraph"}
+    return {"CTRLGRAPH_STORE": "sparql", **remote_config().to_env()}
+
+
+def wipe() -> None:
+    """Drop every graph ctrlgraph wrote on the shared server."""
+    store = RemoteStore(remote_config())
+    try:
+        graphs = [g for g in store.named_graphs() if g.startswith(GRAPH) or g == EMPTY_GRAPH]
+        store.drop_graphs(graphs)
+    finally:
+        store.close()
+
+
+def reset_to_reference() -> None:
+    """Leave the server holding the reference graph only (between modules)."""
+    from ctrlgraph.loader import load_reference
+
+    wipe()
+    store = RemoteStore(remote_config())
+    try:
+        load_reference(store)
+    finally:
+        store.close()
+
+
+def dump(store: GraphStore) -> str:
+    """Every quad of the store, sorted: equal dumps mean an unchanged store."""
+    if isinstance(store, OxigraphStore):
+        return "\n".join(sorted(str(q) for q in store.raw))
+    graphs = store.named_graphs()  # type: ignore[attr-defined]
+    return "\n".join(f"GRAPH <{g}>\n{store.graph_ntriples(g)}" for g in graphs if g.startswith(GRAPH))
+
+
+def api_settings(data_dir: Path, *, fresh: bool = True, **kwargs: object) -> Settings:
+    """Settings for a test app on the chosen backend; on Virtuoso the server
+    is emptied first so the app starts like one on a fresh embedded store
+    (``fresh=False``: a second app on what the module's app holds)."""
+    settings = Settings(data_dir=data_dir, **kwargs)  # type: ignore[arg-type]
+    if not is_remote():
+        return settings
+    if fresh:
+        wipe()
+    return dataclasses.replace(settings, store="sparql", remote=remote_config())
