@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -359,6 +360,21 @@ def test_a_write_through_one_replica_is_read_through_the_other(tmp_path: Path) -
         assert "written through two" in body and "written through one" not in body
         # Reference reads agree too (each replica's cache checks the store's version).
         assert httpx.get(one + "/v1/frameworks").json() == httpx.get(two + "/v1/frameworks").json()
+
+        # Concurrent additions through both replicas: the server-held lease
+        # serializes them, so every one lands and the versions are unique.
+        def add(n: int) -> None:
+            item = evidence_of("delta", f"item {n}").replace(b"<ev/audit>", f"<ev/item-{n}>".encode())
+            url = urls[n % 2] + "/v1/orgs/delta/evidence"
+            response = httpx.post(url, content=item, headers={**kh, "Content-Type": "text/turtle"}, timeout=120)
+            assert response.status_code == 200, response.text
+
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            list(pool.map(add, range(6)))
+        final = httpx.get(one + "/v1/orgs/delta/evidence", headers=kh).text
+        assert all(f"item {n}" in final for n in range(6))
+        numbers = [v["version"] for v in httpx.get(two + "/v1/orgs/delta/history", headers=kh).json()["versions"]]
+        assert sorted(numbers) == list(range(1, 9))
     finally:
         for process in replicas:
             process.terminate()

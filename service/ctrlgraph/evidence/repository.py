@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Literal
@@ -48,6 +50,19 @@ def snapshot_graph(org_id: str, version: int) -> str:
 def org_lock(org_id: str) -> threading.Lock:
     with _locks_guard:
         return _locks[org_id]
+
+
+@contextmanager
+def org_write_lock(store: GraphStore, org_id: str) -> Iterator[None]:
+    """Serialize writes to one organization: within this process, and across
+    every replica when the store is a shared server (which holds the lease)."""
+    with org_lock(org_id):
+        lease = getattr(store, "lease", None)
+        if lease is None:  # the embedded store: one process owns it
+            yield
+            return
+        with lease(f"org/{org_id}"):
+            yield
 
 
 class EvidenceRejected(Exception):
@@ -186,7 +201,7 @@ def write_evidence(
         new = template_to_ntriples(body, media_type, org_id)
     else:
         new = to_ntriples(parse_rdf(body, media_type, org_id))
-    with org_lock(org_id):
+    with org_write_lock(store, org_id):
         existing = read_evidence(store, org_id)
         merged = _with_org_node((existing if mode == "add" else "") + new, org_id, org_name)
         check_org_node(merged, org_id)

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import re
+import secrets
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from urllib.parse import urlencode
+from datetime import UTC, datetime
+from urllib.parse import quote, urlencode
 
 import httpx
 import pyoxigraph as ox
@@ -26,6 +30,17 @@ from ctrlgraph.store.oxigraph import replacement_update
 log = logging.getLogger(__name__)
 
 _RETRY_STATUS = {502, 503, 504}
+#: Where cross-process locks (leases) live; see RemoteStore.lease.
+LEASE_GRAPH = "https://w3id.org/ctrlgraph/graph/leases"
+_LEASE_ON = "https://w3id.org/ctrlgraph/ns#leaseOn"
+_LEASE_AT = "https://w3id.org/ctrlgraph/ns#claimedAt"
+
+
+def _timestamp(value: object) -> datetime:
+    stamp = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return stamp.replace(tzinfo=None) if stamp.tzinfo is None else stamp.astimezone(UTC).replace(tzinfo=None)
+
+
 _GRAPH_CLAUSE = re.compile(r"\bGRAPH\s*<([^<>\s]+)>", re.IGNORECASE)
 
 
@@ -281,6 +296,44 @@ class RemoteStore:
                     f"{failure}; restoring the previous graphs also failed: {restore_failure}"
                 ) from failure
             raise
+
+    @contextmanager
+    def lease(self, name: str, *, ttl: float = 120.0, wait: float = 60.0) -> Iterator[None]:
+        """Hold a lock named ``name`` across every process using this server.
+
+        Replicas share nothing but the server, so the lock lives there. Each
+        contender adds a claim stamped by the server's clock (NOW(), one clock
+        for everyone), then reads all claims: it holds the lock when every
+        other live claim is strictly younger. Ties and older claims make it
+        withdraw and retry; a claim older than ``ttl`` (a crashed holder) is
+        ignored and removed. Claims live in their own graph, read by no query.
+        """
+        subject = sparql_iri(f"urn:x-ctrlgraph:lease:{quote(name, safe='')}")
+        claim = sparql_iri(f"urn:x-ctrlgraph:claim:{secrets.token_hex(12)}")
+        graph, on, at = sparql_iri(LEASE_GRAPH), sparql_iri(_LEASE_ON), sparql_iri(_LEASE_AT)
+        deadline = time.monotonic() + wait
+        while True:
+            self.update(
+                f"INSERT {{ GRAPH {graph} {{ {claim} {on} {subject} ; {at} ?now }} }} WHERE {{ BIND(NOW() AS ?now) }}"
+            )
+            rows = self.select(f"SELECT ?claim ?at WHERE {{ GRAPH {graph} {{ ?claim {on} {subject} ; {at} ?at }} }}")
+            stamps = {f"<{r['claim']}>": _timestamp(r["at"]) for r in rows}
+            mine = stamps.pop(claim, None)
+            if mine is None:  # pragma: no cover - our own claim must be there
+                raise StoreError(f"lease {name!r}: the server lost our claim")
+            stale = [c for c, stamp in stamps.items() if (mine - stamp).total_seconds() > ttl]
+            if stale:
+                self.update(" ;\n".join(f"DELETE WHERE {{ GRAPH {graph} {{ {c} ?p ?o }} }}" for c in stale))
+            if all(stamp > mine for c, stamp in stamps.items() if c not in stale):
+                break
+            self.update(f"DELETE WHERE {{ GRAPH {graph} {{ {claim} ?p ?o }} }}")
+            if time.monotonic() > deadline:
+                raise StoreError(f"{name!r} stayed locked by another process for {wait:g} s")
+            time.sleep(random.uniform(0.02, 0.2))
+        try:
+            yield
+        finally:
+            self.update(f"DELETE WHERE {{ GRAPH {graph} {{ {claim} ?p ?o }} }}")
 
     def drop_graphs(self, graphs: Sequence[str]) -> None:
         if graphs:
