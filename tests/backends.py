@@ -19,6 +19,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -46,7 +47,7 @@ def _read_env(path: Path) -> dict[str, str]:
     return {key.strip(): value.strip() for key, value in pairs}
 
 
-def start(choice: str, scratch: Path) -> None:
+def start(choice: str) -> None:
     """Called once per session (pytest_configure / pytest_sessionstart)."""
     global backend, _remote, _started
     backend = choice
@@ -59,7 +60,7 @@ def start(choice: str, scratch: Path) -> None:
             if os.environ.get("CI"):
                 raise pytest.UsageError(message + "; .ci/run installs and starts it")
             pytest.exit(message + ": skipped", returncode=0)
-        _started = scratch / "virtuoso"
+        _started = Path(tempfile.mkdtemp(prefix="ctrlgraph-virtuoso-"))
         subprocess.run(
             [
                 sys.executable,
@@ -80,6 +81,7 @@ def start(choice: str, scratch: Path) -> None:
 def stop() -> None:
     if _started is not None:
         subprocess.run([sys.executable, str(SERVER_SCRIPT), "stop", str(_started)], check=False)
+        shutil.rmtree(_started, ignore_errors=True)
 
 
 def remote_config() -> RemoteConfig:

@@ -34,10 +34,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "api: runs against every backend (pytest --backend virtuoso)")
     config.addinivalue_line("markers", "embedded_only: about the embedded store itself (its files, its processes)")
-    if not hasattr(config, "workerinput"):
-        import tempfile
-
-        backends.start(config.getoption("--backend"), Path(tempfile.mkdtemp(prefix="ctrlgraph-backend-")))
+    backends.start(config.getoption("--backend"))
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -52,6 +52,25 @@ StoreKind = Annotated[
 ]
 
 
+SparqlUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--sparql-url",
+        envvar="CTRLGRAPH_SPARQL_QUERY_URL",
+        help="Remote store: SPARQL query endpoint. Update and Graph Store endpoints, user and password "
+        "come from CTRLGRAPH_SPARQL_UPDATE_URL, _GSP_URL, _USER, _PASSWORD (README: Running at scale).",
+    ),
+]
+
+
+def use_sparql_url(url: str | None) -> None:
+    """A --sparql-url given on the command line wins over the environment."""
+    import os
+
+    if url:
+        os.environ["CTRLGRAPH_SPARQL_QUERY_URL"] = url
+
+
 def open_store(data_dir: Path, kind: str = "oxigraph") -> GraphStore:
     if kind not in ("oxigraph", "sparql"):
         err.print(f"[red]unknown store {kind!r}[/]: use oxigraph or sparql")
@@ -81,6 +100,7 @@ def load(
     ] = None,
     batch: Annotated[int, typer.Option(help="Triples per Graph Store Protocol request (remote store).")] = 50_000,
     store_kind: StoreKind = "oxigraph",
+    sparql_url: SparqlUrl = None,
 ) -> None:
     """Build or refresh the store from ontology/, mappings/ and shapes/.
 
@@ -92,6 +112,7 @@ def load(
 
     from ctrlgraph.transfer import DatasetError, push_dataset
 
+    use_sparql_url(sparql_url)
     store = open_store(data_dir, store_kind)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     try:
@@ -231,6 +252,7 @@ def serve(
     ] = 2,
     workers: Annotated[int, typer.Option(help="HTTP worker processes (embedded store: 1).")] = 1,
     store_kind: StoreKind = "oxigraph",
+    sparql_url: SparqlUrl = None,
     demo: Annotated[bool, typer.Option(help="Install the demo organization (examples/demo-org.ttl).")] = False,
     access_log: Annotated[bool, typer.Option(help="Log every request (costs throughput).")] = False,
     rate_limit: Annotated[
@@ -259,6 +281,7 @@ def serve(
     # Environment first (CTRLGRAPH_* variables), then what the command line says.
     from ctrlgraph.store.remote import RemoteConfig
 
+    use_sparql_url(sparql_url)
     try:
         remote = RemoteConfig.from_env() if store_kind == "sparql" else None
     except StoreError as exc:
