@@ -421,3 +421,43 @@ def test_concurrent_writers_and_readers(served: tuple[Server, str]) -> None:
         if "/gamma/ev/item-" in line and "type" in line
     ]
     assert len(gamma_items) == 1
+
+
+def _spawned_children(pid: int) -> list[int]:
+    """Query workers of a server process (multiprocessing spawn children)."""
+    children = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            cmdline = (entry / "cmdline").read_bytes()
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == pid and b"spawn_main" in cmdline:
+            children.append(int(entry.name))
+    return children
+
+
+@pytest.mark.embedded_only
+def test_query_workers_stop_when_the_server_is_killed_mid_query(tmp_path: Path) -> None:
+    server = Server(tmp_path / "db", new_admin_key(), CTRLGRAPH_QUERY_TIMEOUT="300").start()
+    assert server.process is not None
+    workers = _spawned_children(server.process.pid)
+    assert workers, "the server runs its SPARQL queries in worker processes"
+    endless = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+    threading.Thread(
+        target=lambda: httpx.get(server.url + "/sparql", params={"query": endless}, timeout=60), daemon=True
+    ).start()
+    time.sleep(1.5)  # a worker is now busy in the query
+    server.kill9()
+    deadline = time.monotonic() + 10
+    alive = workers
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.2)
+        alive = [
+            pid
+            for pid in workers
+            if Path(f"/proc/{pid}").exists() and b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        ]
+    assert not alive, f"query workers outlived the server: {alive}"
