@@ -403,3 +403,22 @@ def test_an_embedded_store_moves_onto_the_server_by_dump_and_push(store: RemoteS
         assert sorted(reference_graphs(store)) == sorted(reference_graphs(embedded))
     finally:
         embedded.close()
+
+
+@remote_only
+def test_only_the_ctrlgraph_user_may_write_to_the_server(store: RemoteStore) -> None:
+    config = backends.remote_config()
+    anonymous = RemoteStore(
+        RemoteConfig(query_url=config.query_url, update_url=config.query_url, gsp_url=config.gsp_url)
+    )
+    graph = GRAPH + "test/anonymous"
+    try:
+        with pytest.raises(StoreError, match="refused a write"):
+            anonymous.update(f"INSERT DATA {{ GRAPH <{graph}> {{ <urn:a> <urn:b> <urn:c> }} }}")
+        with pytest.raises(StoreError):
+            anonymous.put_graph(graph, "<urn:a> <urn:b> <urn:c> .\n")
+    finally:
+        anonymous.close()
+    assert store.graph_ntriples(graph) == ""
+    store.update(f"INSERT DATA {{ GRAPH <{graph}> {{ <urn:a> <urn:b> <urn:c> }} }}")  # the configured user may
+    assert store.graph_ntriples(graph) == "<urn:a> <urn:b> <urn:c> .\n"
