@@ -1,6 +1,10 @@
 """/sparql on a remote store: the user's query goes to the server with the
 dataset ctrlgraph built, and comes back in the format the client negotiated.
 
+On Virtuoso the dataset is written into the query as FROM / FROM NAMED
+clauses (see ctrlgraph.store.dialect), and the text sent is parsed again to
+check it names exactly that dataset.
+
 The query is parsed here first with Oxigraph's SPARQL 1.1 parser (on an empty
 in-memory store, where SELECT and CONSTRUCT are not evaluated), so syntax
 errors read the same on every backend and server-specific syntax never gets
@@ -15,6 +19,7 @@ import json
 
 import pyoxigraph as ox
 
+from ctrlgraph.sparql.guard import check
 from ctrlgraph.sparql.worker import QueryAnswer, QueryJob, error, render
 from ctrlgraph.store.base import QueryTimeout, StoreError
 from ctrlgraph.store.remote import RemoteStore, _server_message
@@ -52,13 +57,19 @@ class RemoteQueryRunner:
             return error(400, f"query could not be evaluated: {exc}")
         is_graph = isinstance(local, ox.QueryTriples)
         accept = "application/n-triples" if is_graph else "application/sparql-results+json"
-        response = self.store.query(
-            job.query,
-            default_graphs=job.default_graphs or [],
-            named_graphs=job.named_graphs or [],
-            accept=accept,
-            timeout=timeout,
-        )
+        dialect = self.store.dialect
+        default, named = dialect.complete_dataset(job.default_graphs or [], job.named_graphs or [])
+        if dialect.dataset_in_query:
+            query = dialect.with_dataset(job.query, default, named)
+            # Fail closed: the text sent must name exactly the dataset we built.
+            sent = check(query)
+            if not sent.complete or (set(sent.default), set(sent.named)) != (set(default), set(named)):
+                return error(400, "the query's dataset could not be set; check its syntax")
+            response = self.store.query(query, accept=accept, timeout=timeout)
+        else:
+            response = self.store.query(
+                job.query, default_graphs=default, named_graphs=named, accept=accept, timeout=timeout
+            )
         if response.status_code != 200:
             message = _server_message(response)
             kind = self.store.dialect.error_kind(response.status_code, message)

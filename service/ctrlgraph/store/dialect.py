@@ -6,12 +6,15 @@ stay standard SPARQL 1.1 and serve the embedded store and remote servers alike.
 Virtuoso 7 (the server the test suite runs against), measured on 7.2.5:
 
 * **Dataset parameters are merged with the query's FROM clauses** instead of
-  replacing them (SPARQL 1.1 Protocol §2.1.4 says the protocol wins). ctrlgraph
-  therefore never forwards a user query that names graphs the caller may not
-  read, and sends the dataset it built itself as ``default-graph-uri`` /
-  ``named-graph-uri``.
-* **Without ``named-graph-uri``, ``GRAPH ?g`` ranges over every graph** of the
-  server, even when ``default-graph-uri`` is given. ctrlgraph always sends at
+  replacing them (SPARQL 1.1 Protocol §2.1.4 says the protocol wins), and
+  **each one is echoed back as a response header**: past ~600 graphs the
+  answer's headers pass 100 KiB and HTTP clients refuse it. ctrlgraph
+  therefore writes the dataset it built into the query text as FROM / FROM
+  NAMED clauses (:meth:`Dialect.with_dataset`) and never sends the
+  parameters; a user query's own FROM clauses must lie inside the graphs the
+  caller may read.
+* **Without a named-graph clause, ``GRAPH ?g`` ranges over every graph** of
+  the server, even when default graphs are given. ctrlgraph always names at
   least one named graph (:data:`EMPTY_GRAPH`, which holds nothing).
 * **A query with no dataset reads the union of all graphs** (the "union default
   graph"), which is what ``select(..., union_default=True)`` wants: nothing is
@@ -68,14 +71,26 @@ class Dialect:
     partial_result_state: str | None
     #: Accepts blank nodes in INSERT DATA (SPARQL 1.1 Update §3.1.1 allows them).
     blank_nodes_in_data: bool = True
+    #: The dataset goes into the query text (FROM / FROM NAMED), not the protocol parameters.
+    dataset_in_query: bool = False
 
-    def dataset_params(self, default: Sequence[str], named: Sequence[str]) -> list[tuple[str, str]]:
-        """Protocol parameters for an explicit dataset."""
+    def complete_dataset(self, default: Sequence[str], named: Sequence[str]) -> tuple[list[str], list[str]]:
+        """The dataset to send: an empty default graph is named explicitly,
+        and so are no named graphs where the server would read them as all."""
         default = list(default) or [EMPTY_GRAPH]
         named = list(named)
         if not named and self.named_graphs_unbounded:
             named = [EMPTY_GRAPH]
-        return [("default-graph-uri", g) for g in default] + [("named-graph-uri", g) for g in named]
+        return default, named
+
+    def with_dataset(self, query: str, default: Sequence[str], named: Sequence[str]) -> str:
+        """The query with FROM / FROM NAMED clauses for these graphs added
+        (next to any it already has). The caller checks the result's dataset."""
+        clauses = [f"FROM <{g}>" for g in default] + [f"FROM NAMED <{g}>" for g in named]
+        if not clauses:
+            return query
+        at = dataset_clause_position(query)
+        return f"{query[:at]}\n{' '.join(clauses)}\n{query[at:]}"
 
     def error_kind(self, status: int, message: str) -> str:
         """ "query" (the server will not run this query: 400), "timeout" (504)
@@ -108,6 +123,64 @@ VIRTUOSO = Dialect(
     named_graphs_unbounded=True,
     partial_result_state="S1TAT",
     blank_nodes_in_data=False,
+    dataset_in_query=True,
 )
 STANDARD = Dialect("standard", merges_dataset_clauses=False, named_graphs_unbounded=False, partial_result_state=None)
 DIALECTS = {d.name: d for d in (VIRTUOSO, STANDARD)}
+
+
+# -- where dataset clauses go ----------------------------------------------------
+_BLANKABLE = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
+    r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>|#[^\n]*'
+)
+_FORM = re.compile(r"(?<![\w:?$])(SELECT|ASK|CONSTRUCT|DESCRIBE)\b(?!:)", re.IGNORECASE)
+_KEYWORD = re.compile(r"(?<![\w:?$])(FROM|WHERE|ORDER|GROUP|HAVING|LIMIT|OFFSET|VALUES)\b(?!:)", re.IGNORECASE)
+
+
+def _blank_keeping_positions(query: str) -> str:
+    """Strings, IRIs and comments turned to spaces (their delimiters kept), so
+    that offsets in the result are offsets in the query."""
+
+    def blank(match: re.Match[str]) -> str:
+        text = match.group(0)
+        if text.startswith("#"):
+            return " " * len(text)
+        return text[0] + " " * (len(text) - 2) + text[-1]
+
+    return _BLANKABLE.sub(blank, query)
+
+
+def dataset_clause_position(query: str) -> int:
+    """Offset where dataset clauses may be inserted in a (valid) query: before
+    its first FROM, else before its WHERE clause (after a CONSTRUCT template),
+    else before its solution modifiers, else at the end."""
+    text = _blank_keeping_positions(query)
+    form = _FORM.search(text)
+    if form is None:
+        raise ValueError("not a SPARQL query (no SELECT, ASK, CONSTRUCT or DESCRIBE)")
+    index, parens = form.end(), 0
+    if form.group(1).upper() == "CONSTRUCT":
+        start = len(text) - len(text[index:].lstrip())
+        if text[start : start + 1] == "{":  # skip the template
+            depth = 0
+            for index in range(start, len(text)):
+                depth += {"{": 1, "}": -1}.get(text[index], 0)
+                if depth == 0:
+                    index += 1
+                    break
+    while index < len(text):
+        char = text[index]
+        if char == "(":
+            parens += 1
+        elif char == ")":
+            parens -= 1
+        elif parens == 0 and char == "{":
+            return index
+        elif parens == 0 and (char.isalpha()) and (keyword := _KEYWORD.match(text, index)):
+            if index == 0 or not (text[index - 1].isalnum() or text[index - 1] in "_:?$"):
+                return index
+            index = keyword.end()
+            continue
+        index += 1
+    return len(text)

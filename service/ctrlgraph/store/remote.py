@@ -165,9 +165,14 @@ class RemoteStore:
     ) -> httpx.Response:
         """Send a query as it is; the caller reads the response. With both
         dataset lists None, the server's own default dataset is used."""
-        params: list[tuple[str, str]] = [("query", query)]
+        params: list[tuple[str, str]] = []
         if default_graphs is not None or named_graphs is not None:
-            params += self.dialect.dataset_params(default_graphs or [], named_graphs or [])
+            default, named = self.dialect.complete_dataset(default_graphs or [], named_graphs or [])
+            if self.dialect.dataset_in_query:
+                query = self.dialect.with_dataset(query, default, named)
+            else:
+                params += [("default-graph-uri", g) for g in default] + [("named-graph-uri", g) for g in named]
+        params.insert(0, ("query", query))
         if timeout is not None and self.dialect.partial_result_state:
             params.append(("timeout", str(int(timeout * 1000))))
         request_timeout = httpx.Timeout(self.config.timeout if timeout is None else timeout + 5.0)
@@ -335,9 +340,11 @@ class RemoteStore:
         finally:
             self.update(f"DELETE WHERE {{ GRAPH {graph} {{ {claim} ?p ?o }} }}")
 
-    def drop_graphs(self, graphs: Sequence[str]) -> None:
-        if graphs:
-            self.update(" ;\n".join(f"DROP SILENT GRAPH {sparql_iri(g)}" for g in graphs))
+    def drop_graphs(self, graphs: Sequence[str], *, per_request: int = 200) -> None:
+        """Drop graphs, a few hundred per request (servers cap an update's size)."""
+        for start in range(0, len(graphs), per_request):
+            batch = graphs[start : start + per_request]
+            self.update(" ;\n".join(f"DROP SILENT GRAPH {sparql_iri(g)}" for g in batch))
 
     def flush(self) -> None:
         """Nothing to flush: the server commits each write."""
