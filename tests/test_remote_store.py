@@ -97,10 +97,35 @@ def test_writes_are_not_retried() -> None:
     assert calls == ["/update"]
 
 
-def test_dataset_parameters_keep_graph_variables_inside_the_dataset() -> None:
-    params = VIRTUOSO.dataset_params(["urn:a"], [])
-    assert ("default-graph-uri", "urn:a") in params
-    assert [v for k, v in params if k == "named-graph-uri"], "GRAPH ?g must never see every graph"
+def test_the_dataset_keeps_graph_variables_inside_it() -> None:
+    default, named = VIRTUOSO.complete_dataset(["urn:a"], [])
+    assert default == ["urn:a"] and named, "GRAPH ?g must never see every graph"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT * WHERE { ?s ?p ?o }",
+        'PREFIX select: <urn:x> SELECT ?s { ?s ?p "WHERE { FROM" }  # WHERE {',
+        "SELECT (EXISTS { ?a ?b ?c } AS ?x) WHERE { ?s ?p ?o }",
+        "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
+        "CONSTRUCT WHERE { ?s ?p ?o }",
+        "ASK { ?s ?p ?o }",
+        "DESCRIBE <urn:x>",
+        "DESCRIBE <urn:x> LIMIT 3",
+        "SELECT * FROM <urn:a> WHERE { ?s ?p ?o }",
+        "# WHERE { in a comment\nSELECT ?whereabouts WHERE { ?s ?p ?whereabouts }",
+        "SELECT ?s (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?s",
+    ],
+)
+def test_the_dataset_is_written_into_any_query_form(query: str) -> None:
+    from ctrlgraph.sparql.guard import check
+
+    written = VIRTUOSO.with_dataset(query, ["urn:d1", "urn:d2"], ["urn:n"])
+    clauses = check(written)
+    own = check(query)
+    assert clauses.complete
+    assert set(clauses.default) == {"urn:d1", "urn:d2", *own.default} and clauses.named == ["urn:n"]
 
 
 @pytest.mark.parametrize(
@@ -198,8 +223,28 @@ def test_dataset_push_in_batches_resumes_and_checks_syntax_first(store: RemoteSt
     assert count == [{"n": 250}]
     assert GRAPH + "imported/demo" in reference_graphs(store)  # the meta graph was merged, not replaced
     assert GRAPH + "mappings/controls" in reference_graphs(store)
+
     assert set(pushed_checksums(store)) == {GRAPH + "imported/demo", META_GRAPH, "urn:graph/bnodes"}
     assert push_dataset(store, extra).skipped == 3  # a rerun resumes: nothing left to push
+
+    # A graph loaded from the shipped files is never replaced: triples for it are merged in,
+    # and a copy of a shipped graph holding blank nodes (ontology, shapes) is left out.
+    controls, ontology = GRAPH + "mappings/controls", GRAPH + "ontology/ctrlgraph"
+    before_controls, before_ontology = store.graph_ntriples(controls), store.graph_ntriples(ontology)
+    shipped = tmp_path / "shipped.nq"
+    shipped.write_text(
+        f'<urn:extra-control> <{LABEL}> "extra" <{controls}> .\n'
+        f'_:x <{LABEL}> "copy" <{ontology}> .\n'
+        f'<{controls}> <https://w3id.org/ctrlgraph/ns#sha256> "forged" <{META_GRAPH}> .\n'
+    )
+    merged = push_dataset(store, shipped)
+    assert merged.left_out == [ontology]
+    after_controls = store.graph_ntriples(controls)
+    assert set(after_controls.splitlines()) == set(before_controls.splitlines()) | {
+        f'<urn:extra-control> <{LABEL}> "extra" .'
+    }
+    assert store.graph_ntriples(ontology) == before_ontology
+    assert not load_reference(store).loaded  # the shipped files' records stand
 
     bad = tmp_path / "bad.nq"
     bad.write_text(lines[0] + "\n<urn:a> <urn:b> oops <urn:g> .\n")
@@ -422,3 +467,27 @@ def test_only_the_ctrlgraph_user_may_write_to_the_server(store: RemoteStore) -> 
     assert store.graph_ntriples(graph) == ""
     store.update(f"INSERT DATA {{ GRAPH <{graph}> {{ <urn:a> <urn:b> <urn:c> }} }}")  # the configured user may
     assert store.graph_ntriples(graph) == "<urn:a> <urn:b> <urn:c> .\n"
+
+
+@remote_only
+def test_sparql_over_a_dataset_of_many_graphs(store: RemoteStore, tmp_path: Path) -> None:
+    """Virtuoso echoes every dataset parameter as a response header; with the
+    dataset in the query text, 1,500 graphs are no problem."""
+    load_reference(store)
+    many = tmp_path / "many.nq"
+    rdf_type, reference_graph = (
+        "http://www.w3.org/1999/02/22-rdf-syntax-ns#type",
+        "https://w3id.org/ctrlgraph/ns#ReferenceGraph",
+    )
+    with many.open("w") as out:
+        for i in range(1500):
+            graph = f"{GRAPH}mappings/frameworks/many-{i:04d}"
+            out.write(f'<urn:many:{i}> <{LABEL}> "many {i}" <{graph}> .\n')
+            out.write(f"<{graph}> <{rdf_type}> <{reference_graph}> <{META_GRAPH}> .\n")
+    push_dataset(store, many)
+    settings = backends.api_settings(tmp_path / "unused", fresh=False, sparql_workers=1)
+    with TestClient(create_app(settings)) as client:
+        query = f'SELECT (COUNT(*) AS ?n) WHERE {{ ?s <{LABEL}> ?label FILTER(STRSTARTS(?label, "many ")) }}'
+        response = client.get("/sparql", params={"query": query}, headers={"Accept": "text/csv"})
+        assert response.status_code == 200, response.text
+        assert response.text.split()[-1] == "1500"

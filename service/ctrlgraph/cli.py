@@ -127,6 +127,8 @@ def load(
                 bar.update(task, description=f"{path.name}: reading", completed=0, total=None)
                 pushed = push_dataset(store, path, batch_triples=batch, force=force, progress=advance)
                 err.print(f"{path}: {pushed.pushed} graph(s) pushed, {pushed.skipped} already there")
+                for graph in pushed.left_out:
+                    err.print(f"  left out {graph}: loaded from the shipped files")
     except LoadError as exc:
         err.print(f"[bold red]load failed, store unchanged:[/] {exc}")
         raise typer.Exit(2) from exc

@@ -11,8 +11,13 @@ Graph Store Protocol in batches.
   a push that was interrupted resumes where it stopped.
 * A graph is replaced by its first batch and extended by the next ones; a
   graph holding blank nodes goes in one request (blank node labels are scoped
-  to one request). The meta graph is merged, never replaced: it also holds the
-  reference graph's records.
+  to one request).
+* Graphs loaded from the shipped files (``ctrlgraph load``, recorded with
+  their file's checksum) belong to those files: a push never replaces them.
+  Their triples in the dataset are merged in, and a copy holding blank nodes
+  (ontology, shapes: always the shipped file itself) is left out, as merging
+  would duplicate its blank nodes. The meta graph is merged too, without the
+  dataset's records of those graphs.
 * Derived totals are recomputed once at the end.
 """
 
@@ -27,6 +32,7 @@ import pyoxigraph as ox
 
 from ctrlgraph import queries
 from ctrlgraph.iri import CG, DERIVED_GRAPH, GRAPH, META_GRAPH
+from ctrlgraph.loader import recorded_checksums
 from ctrlgraph.store.base import GraphStore, Iri, bind, sparql_iri, sparql_literal
 
 #: Where pushed graphs' fingerprints are kept (not part of any query's dataset).
@@ -51,6 +57,8 @@ class PushReport:
     pushed: int = 0
     skipped: int = 0
     triples: int = 0
+    #: Shipped graphs (with blank nodes) whose copy in the dataset was left out.
+    left_out: list[str] = field(default_factory=list)
 
 
 def _format(path: Path) -> ox.RdfFormat:
@@ -71,11 +79,19 @@ def _quads(path: Path) -> Iterator[ox.Quad]:
         raise DatasetError(f"{path}: {exc}") from exc
 
 
-def _survey(path: Path) -> dict[str, _GraphInfo]:
+def _kept(quad: ox.Quad, shipped: set[str]) -> bool:
+    """Whether a quad of the file is pushed: not the dataset's own record of a shipped graph."""
+    graph = quad.graph_name.value  # type: ignore[union-attr]
+    return not (graph == META_GRAPH and isinstance(quad.subject, ox.NamedNode) and quad.subject.value in shipped)
+
+
+def _survey(path: Path, shipped: set[str]) -> dict[str, _GraphInfo]:
     graphs: dict[str, _GraphInfo] = {}
     for quad in _quads(path):
         if not isinstance(quad.graph_name, ox.NamedNode):
             raise DatasetError(f"{path}: a triple outside any named graph ({quad.triple}); every graph must be named")
+        if not _kept(quad, shipped):
+            continue
         info = graphs.setdefault(quad.graph_name.value, _GraphInfo())
         info.sha.update(str(quad.triple).encode("utf-8") + b"\n")
         info.quads += 1
@@ -108,10 +124,14 @@ def push_dataset(
     """Push every named graph of ``path``; see the module docstring."""
     if not getattr(store, "supports_graph_store_protocol", False):
         raise DatasetError("--dataset needs a store that speaks the Graph Store Protocol (--store sparql)")
-    graphs = _survey(path)  # raises before any write
+    shipped = set(recorded_checksums(store))
+    graphs = _survey(path, shipped)  # raises before any write
+    report = PushReport(left_out=sorted(g for g, info in graphs.items() if g in shipped and info.blank_nodes))
+    for graph in report.left_out:
+        del graphs[graph]
     done = {} if force else pushed_checksums(store)
     todo = {g: info for g, info in graphs.items() if done.get(g) != info.sha.hexdigest()}
-    report = PushReport(skipped=len(graphs) - len(todo))
+    report.skipped = len(graphs) - len(todo)
     if not todo:
         return report
     put_graph = store.put_graph  # type: ignore[attr-defined]
@@ -126,7 +146,7 @@ def push_dataset(
         if not lines:
             return
         text = "".join(lines)
-        if sent.get(graph, 0) == 0 and graph != META_GRAPH:
+        if sent.get(graph, 0) == 0 and graph != META_GRAPH and graph not in shipped:
             put_graph(graph, text)
         else:
             post_graph(graph, text)
@@ -139,7 +159,7 @@ def push_dataset(
 
     for quad in _quads(path):
         graph = quad.graph_name.value  # type: ignore[union-attr]
-        if graph not in todo:
+        if graph not in todo or not _kept(quad, shipped):
             continue
         buffer = buffers.setdefault(graph, [])
         buffer.append(str(quad.triple) + " .\n")
