@@ -15,6 +15,8 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+import anyio.to_thread
+
 from ctrlgraph.iri import DCTERMS, META_GRAPH
 from ctrlgraph.store.base import GraphStore
 
@@ -70,9 +72,14 @@ class ReferenceCacheMiddleware:
             return
         accept = next((v for n, v in scope.get("headers", []) if n == b"accept"), b"")
         key = (scope["path"], scope.get("query_string", b""), accept)
-        # The version query reads a handful of meta triples (well under a
-        # millisecond), so it runs inline rather than paying a thread hop.
-        version = reference_version(store)
+        # On the embedded store the version query reads a handful of meta
+        # triples (well under a millisecond), so it runs inline rather than
+        # paying a thread hop; on a remote store it is a network round trip,
+        # which must not hold up the event loop.
+        if getattr(store, "supports_graph_store_protocol", False):
+            version = await anyio.to_thread.run_sync(reference_version, store)
+        else:
+            version = reference_version(store)
         hit = self.entries.get(key)
         if hit is not None and hit[0] == version:
             self.entries.move_to_end(key)
