@@ -19,6 +19,7 @@ import pyshacl
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, XSD
 
+from ctrlgraph.orphans import exit_with_parent
 from ctrlgraph.paths import shapes_dir
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
@@ -136,7 +137,9 @@ def validate_ntriples(ntriples: str, as_of: date | None = None, *, separate_proc
         return validate_evidence(graph_from_ntriples(ntriples), as_of)
     with _pool_lock:
         if _pool is None:
-            _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            _pool = ProcessPoolExecutor(
+                max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=exit_with_parent
+            )
         pool = _pool
     try:
         day, report_nt, findings = pool.submit(_validate_ntriples, ntriples, as_of).result()

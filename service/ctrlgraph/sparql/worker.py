@@ -7,14 +7,12 @@ it when the serving process reports a newer store generation.
 
 from __future__ import annotations
 
-import os
-import threading
-import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
 import pyoxigraph as ox
 
+from ctrlgraph.orphans import exit_with_parent
 from ctrlgraph.sparql.negotiation import GRAPH_TYPES, SOLUTION_TYPES, MediaRange, choose
 
 
@@ -107,20 +105,8 @@ def render(
     return QueryAnswer(200, media_type + charset, buffer.getvalue())
 
 
-def _exit_with_parent() -> None:  # pragma: no cover - runs in a child process
-    """Stop this worker when the serving process dies (even by kill -9), also
-    in the middle of a query: pyoxigraph releases the GIL while it evaluates,
-    so this thread gets to run. (A parent-death signal would fire when the
-    request thread that spawned the worker ends, not when the server does.)"""
-    parent = os.getppid()
-    while True:
-        time.sleep(0.5)
-        if os.getppid() != parent:
-            os._exit(0)
-
-
 def serve(conn: Connection, store_path: str) -> None:  # pragma: no cover - runs in a child process
-    threading.Thread(target=_exit_with_parent, daemon=True, name="parent-watch").start()
+    exit_with_parent()  # even a worker busy in a query stops when the server dies
     store: ox.Store | None = None
     generation = -1
     while True:
