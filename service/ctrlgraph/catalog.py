@@ -25,6 +25,7 @@ from ctrlgraph.models import (
     SharedControls,
     SharedRequirement,
 )
+from ctrlgraph.reference import Rows
 from ctrlgraph.store.base import GraphStore, Iri, Row
 
 
@@ -119,13 +120,34 @@ def _notations(store: GraphStore, framework_iri: str) -> list[str]:
     return [str(r["notation"]) for r in rows]
 
 
-def requirement(store: GraphStore, framework_id: str, notation: str) -> RequirementDetail:
+#: Default and largest page of related requirements (``/v1/requirements``).
+RELATED_LIMIT, RELATED_LIMIT_MAX = 100, 1000
+NO_RELATIONSHIP = "no relationship"
+
+
+def requirement(
+    store: GraphStore,
+    framework_id: str,
+    notation: str,
+    related_limit: int = RELATED_LIMIT,
+    related_offset: int = 0,
+) -> RequirementDetail:
+    """One requirement, its mappings and links, and one page of the
+    requirements of other frameworks that share its controls.
+
+    The related requirements are counted in full (``related_total``) and
+    paged in the order of their IRIs; ``related_limit=0`` counts only.
+    ``related_next`` is left for the REST API to fill in (it knows the URL).
+    """
+    if related_limit < 0 or related_offset < 0:
+        raise ValueError("related_limit and related_offset must not be negative")
     fw = resolve_framework(store, framework_id)
     rows = reference.select(store, "requirement", framework=Iri(fw), notation=notation)
     if not rows:
         raise NotFound(f"notation in {framework_id}", notation, _notations(store, fw))
     row = rows[0]
     req = str(row["requirement"])
+    mapping_rows = reference.select(store, "requirement_mappings", requirement=Iri(req))
     mappings = [
         MappingOut(
             iri=str(m["mapping"]),
@@ -137,7 +159,7 @@ def requirement(store: GraphStore, framework_id: str, notation: str) -> Requirem
             explanation=_opt_str(m, "explanation"),
             source=_opt_str(m, "source"),
         )
-        for m in reference.select(store, "requirement_mappings", requirement=Iri(req))
+        for m in mapping_rows
     ]
     links = [
         LinkOut(
@@ -150,25 +172,7 @@ def requirement(store: GraphStore, framework_id: str, notation: str) -> Requirem
         )
         for r in reference.select(store, "requirement_links", requirement=Iri(req))
     ]
-    related: dict[tuple[str, str], RelatedRequirement] = {}
-    for r in reference.select(store, "related_requirements", requirement=Iri(req), framework=Iri(fw)):
-        key = (str(r["frameworkId"]), str(r["notation"]))
-        candidate = RelatedRequirement(
-            framework=key[0],
-            notation=key[1],
-            title=str(r["title"]),
-            relationship=str(r["relationship"]),
-            determined=bool(r["determined"]),
-            strength=int(r["strength"]),
-            via=[str(r["controlNotation"])],
-        )
-        current = related.get(key)
-        if current is None:
-            related[key] = candidate
-            continue
-        via = sorted({*current.via, *candidate.via})
-        best = candidate if _path_rank(candidate) > _path_rank(current) else current
-        related[key] = best.model_copy(update={"via": via})
+    total, related = _related(store, fw, mapping_rows, related_limit, related_offset)
     return RequirementDetail(
         framework=framework_id,
         notation=notation,
@@ -184,8 +188,75 @@ def requirement(store: GraphStore, framework_id: str, notation: str) -> Requirem
         risk_categories=_split(row, "riskCategories"),
         mappings=mappings,
         harmonized_structure=links,
-        related=sorted(related.values(), key=lambda x: (x.framework, -x.strength, x.notation)),
+        related=related,
+        related_total=total,
+        related_offset=related_offset,
+        related_limit=related_limit,
     )
+
+
+def _related(
+    store: GraphStore, framework_iri: str, mapping_rows: list[Row], limit: int, offset: int
+) -> tuple[int, list[RelatedRequirement]]:
+    """How many requirements of other frameworks share a control with the
+    requirement whose mappings are ``mapping_rows``, and the page
+    ``[offset, offset + limit)`` of them in IRI order, each with the
+    relationship composed through its strongest path (weakest link) and all
+    the shared controls as ``via``.
+
+    Two steps, because at 700 frameworks a requirement shares its controls
+    with about 5,000 others: find them all with as few lookups as possible
+    (related_requirements.rq), then fetch titles, notations and relationships
+    for the page alone (related_requirement_details.rq)."""
+    # path number -> (control IRI, control notation, relationship, strength) of this requirement's mapping
+    own: list[tuple[str, str, str, int]] = []
+    for m in mapping_rows:
+        if "control" in m and str(m["relationship"]) != NO_RELATIONSHIP:
+            own.append((str(m["control"]), str(m["controlNotation"]), str(m["relationship"]), int(m["strength"])))
+    if not own:
+        return 0, []
+    paths: dict[str, set[int]] = defaultdict(set)
+    for r in reference.select(
+        store,
+        "related_requirements",
+        controls=Rows([(Iri(control), number) for number, (control, *_) in enumerate(own)]),
+        framework=Iri(framework_iri),
+    ):
+        paths[str(r["related"])].add(int(r["path"]))
+    page = sorted(paths)[offset : offset + limit]
+    if not page:
+        return len(paths), []
+    composition = {
+        (str(r["left"]), str(r["right"])): (str(r["relationship"]), bool(r["determined"]))
+        for r in reference.select(store, "strm_composition")
+    }
+    details = reference.select(
+        store,
+        "related_requirement_details",
+        paths=Rows([(Iri(iri), Iri(own[n][0]), n) for iri in page for n in sorted(paths[iri])]),
+    )
+    best: dict[str, RelatedRequirement] = {}
+    # by control notation, so that of two equally strong paths the first control's wins (as before paging)
+    for r in sorted(details, key=lambda r: own[int(r["path"])][1]):
+        iri, (_, _, left, own_strength) = str(r["related"]), own[int(r["path"])]
+        composed = composition.get((left, str(r["relationship"])))
+        if composed is None:  # no rule (never for the shipped table and relationships)
+            continue
+        candidate = RelatedRequirement(
+            framework=str(r["frameworkId"]),
+            notation=str(r["notation"]),
+            title=str(r["title"]),
+            relationship=composed[0],
+            determined=composed[1],
+            strength=min(own_strength, int(r["strength"])),
+            via=[],
+        )
+        current = best.get(iri)
+        if current is None or _path_rank(candidate) > _path_rank(current):
+            best[iri] = candidate
+    return len(paths), [
+        best[iri].model_copy(update={"via": sorted({own[n][1] for n in paths[iri]})}) for iri in page if iri in best
+    ]
 
 
 _RELATIONSHIP_RANK = {"equal": 3, "subset of": 2, "superset of": 2, "intersects with": 1}
@@ -251,12 +322,13 @@ def control(store: GraphStore, notation: str) -> ControlDetail:
 def shared_controls(
     store: GraphStore, framework_ids: list[str], min_frameworks: int, limit: int = 1000
 ) -> SharedControls:
-    known = framework_iris(store)
-    iris = [resolve_framework(store, f, known) for f in framework_ids]
+    iris = [Iri(resolve_framework(store, f)) for f in framework_ids]
+    graphs = [Iri(str(r["graph"])) for r in reference.select(store, "mapping_graphs", frameworks=iris)]
     rows = reference.select(
         store,
         "shared_controls",
-        frameworks=[Iri(i) for i in iris],
+        frameworks=iris,
+        graphs=graphs,
         min=min_frameworks,
         limit=limit,
     )
@@ -266,7 +338,8 @@ def shared_controls(
             store,
             "shared_control_requirements",
             controls=[Iri(str(r["control"])) for r in rows],
-            frameworks=[Iri(i) for i in iris],
+            frameworks=iris,
+            graphs=graphs,
         ):
             by_control[str(r["control"])][str(r["frameworkId"])].append(
                 SharedRequirement(

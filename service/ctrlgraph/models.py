@@ -82,7 +82,14 @@ class RequirementDetail(BaseModel):
     risk_categories: list[str] = Field(default_factory=list)
     mappings: list[MappingOut]
     harmonized_structure: list[LinkOut] = Field(default_factory=list)
-    related: list[RelatedRequirement]
+    related: list[RelatedRequirement] = Field(
+        description="One page of the requirements of other frameworks that share a control with this one, "
+        "in IRI order (related_offset, related_limit)"
+    )
+    related_total: int = Field(description="Related requirements in all pages")
+    related_offset: int = Field(0, description="Position of the first related requirement of this page")
+    related_limit: int = Field(description="Largest page asked for")
+    related_next: str | None = Field(None, description="URL of the next page of related requirements; null on the last")
 
 
 class ControlSummary(BaseModel):

@@ -72,13 +72,29 @@ def framework_requirements(
     responses={404: {"description": "Unknown framework or notation (lists the valid values)"}},
 )
 def get_requirement(
+    request: Request,
     store: StoreDep,
     framework: Annotated[str, Query(description="Framework id, e.g. iso42001-2023")],
     notation: Annotated[str, Query(description="Reference as cited, e.g. 6.1.2 or Art. 9(2)(a)")],
+    related_limit: Annotated[
+        int,
+        Query(
+            ge=0,
+            le=catalog.RELATED_LIMIT_MAX,
+            description="Related requirements per page (0: count them only)",
+        ),
+    ] = catalog.RELATED_LIMIT,
+    related_offset: Annotated[int, Query(ge=0, description="Related requirements to skip (paging)")] = 0,
 ) -> RequirementDetail:
     """One requirement with its mappings and the requirements of other
-    frameworks that share those controls (relationship composed, path kept)."""
-    return catalog.requirement(store, framework, notation)
+    frameworks that share those controls (relationship composed, path kept).
+    The related requirements come a page at a time, in IRI order:
+    ``related_total`` counts them all and ``related_next`` is the URL of the
+    next page (null on the last)."""
+    detail = catalog.requirement(store, framework, notation, related_limit, related_offset)
+    if related_limit and related_offset + related_limit < detail.related_total:
+        detail.related_next = str(request.url.include_query_params(related_offset=related_offset + related_limit))
+    return detail
 
 
 @router.get("/controls", response_model=list[ControlSummary], responses={200: {"content": CSV}})

@@ -1,6 +1,7 @@
 // One requirement (GET /v1/requirements?framework=&notation=): its mappings,
 // its Harmonized Structure links and the requirements of other frameworks that
-// share its controls (field "related").
+// share its controls (field "related": one page of related_total; the button
+// under the table fetches the next page, related_next, and adds it).
 
 import * as api from "../api.js";
 import { append, facts, h, loading, note, plural, section, table } from "../dom.js";
@@ -77,33 +78,72 @@ export async function render(container, framework, notation) {
       })));
   }
 
-  const related = section(`Related requirements in other frameworks (${detail.related.length})`, { id: "related" },
+  const related = section(`Related requirements in other frameworks (${detail.related_total})`, { id: "related" },
     h("p", {}, "Requirements that share a control with this one. The relationship is composed through the control ",
       "(NIST IR 8477); “candidate” means the composition only says the two may overlap. Strength is the weakest link."));
-  if (!detail.related.length) related.append(note("No other framework's requirement shares a control with this one."));
-  const groups = new Map();
-  for (const r of detail.related) {
-    if (!groups.has(r.framework)) groups.set(r.framework, []);
-    groups.get(r.framework).push(r);
-  }
-  for (const [fw, rows] of groups) {
-    related.append(h("section", { class: "related-group", "data-framework": fw, "aria-label": `${api.shortName(fw)}: ${plural(rows.length, "requirement")}` },
-      h("h3", {}, `${api.shortName(fw)} `, h("span", { class: "count" }, `(${rows.length})`)),
-      table({
-        caption: `Requirements of ${fw} sharing a control with ${detail.notation}`,
-        captionHidden: true,
-        className: "data related",
-        rowAttrs: (r) => ({ "data-notation": r.notation }),
-        columns: [
-          { label: "Requirement", cell: (r) => h("a", { href: api.reqHref(r.framework, r.notation) }, r.notation) },
-          { label: "Title", key: "title", className: "wrap" },
-          { label: "Relationship", cell: (r) => relationshipCell(r.relationship) },
-          { label: "Determined", cell: (r) => (r.determined ? "yes" : "candidate") },
-          { label: "Strength", cell: (r) => strengthCell(r.strength), numeric: true },
-          { label: "Via controls", cell: (r) => r.via.flatMap((c, i) => [i ? ", " : "", h("a", { href: api.controlHref(c) }, c)]) },
-        ],
-        rows,
-      })));
+  if (!detail.related_total) related.append(note("No other framework's requirement shares a control with this one."));
+  const groupsSlot = h("div", { class: "related-groups" });
+  related.append(groupsSlot);
+  const loaded = [...detail.related];
+  const renderGroups = () => {
+    groupsSlot.replaceChildren();
+    const groups = new Map();
+    for (const r of loaded) {
+      if (!groups.has(r.framework)) groups.set(r.framework, []);
+      groups.get(r.framework).push(r);
+    }
+    for (const fw of [...groups.keys()].sort()) {
+      // strongest first within a framework (the API pages in IRI order)
+      const rows = groups.get(fw).sort((a, b) => b.strength - a.strength || (a.notation < b.notation ? -1 : a.notation > b.notation ? 1 : 0));
+      groupsSlot.append(h("section", { class: "related-group", "data-framework": fw, "aria-label": `${api.shortName(fw)}: ${plural(rows.length, "requirement")}` },
+        h("h3", {}, `${api.shortName(fw)} `, h("span", { class: "count" }, `(${rows.length})`)),
+        table({
+          caption: `Requirements of ${fw} sharing a control with ${detail.notation}`,
+          captionHidden: true,
+          className: "data related",
+          rowAttrs: (r) => ({ "data-notation": r.notation }),
+          columns: [
+            { label: "Requirement", cell: (r) => h("a", { href: api.reqHref(r.framework, r.notation) }, r.notation) },
+            { label: "Title", key: "title", className: "wrap" },
+            { label: "Relationship", cell: (r) => relationshipCell(r.relationship) },
+            { label: "Determined", cell: (r) => (r.determined ? "yes" : "candidate") },
+            { label: "Strength", cell: (r) => strengthCell(r.strength), numeric: true },
+            { label: "Via controls", cell: (r) => r.via.flatMap((c, i) => [i ? ", " : "", h("a", { href: api.controlHref(c) }, c)]) },
+          ],
+          rows,
+        })));
+    }
+  };
+  renderGroups();
+  // the next page starts where the last one asked to end (not at loaded.length: a page may come back short)
+  let nextOffset = detail.related_offset + detail.related_limit;
+  if (detail.related_next) {
+    const status = h("p", { class: "related-status", role: "status" });
+    const more = h("button", { type: "button", class: "related-more" });
+    const label = () => {
+      status.textContent = `Showing ${loaded.length} of ${detail.related_total}.`;
+      more.textContent = `Show ${Math.min(detail.related_limit, detail.related_total - loaded.length)} more`;
+    };
+    more.addEventListener("click", async () => {
+      more.disabled = true;
+      try {
+        const page = await api.getJSON("v1/requirements", {
+          framework: detail.framework, notation: detail.notation,
+          related_limit: detail.related_limit, related_offset: nextOffset,
+        });
+        loaded.push(...page.related);
+        nextOffset += detail.related_limit;
+        renderGroups();
+        if (page.related_next) label();
+        else { more.remove(); status.textContent = `Showing all ${loaded.length}.`; }
+      } catch (error) {
+        status.textContent = error.message;
+      } finally {
+        more.disabled = false;
+      }
+    });
+    label();
+    related.append(h("div", { class: "related-paging" }, status, more));
   }
   append(container, related);
 }
