@@ -46,15 +46,19 @@ def parameter_sets(store: OxigraphStore) -> dict[str, list[tuple[str, dict]]]:
     for fws in (("synth-0001", "synth-0002", "synth-0003"), ("iso27001-2022", "iso42001-2023", "iso9001-2015")):
         if all(f in ids for f in fws):
             frameworks = [Iri(ID + f) for f in fws]
-            shared = store.select(
-                bind(queries.load("shared_controls"), {"frameworks": frameworks, "min": len(fws), "limit": 1000}),
-                union_default=True,
-            )
-            add("shared_controls", " ".join(fws), {"frameworks": frameworks, "min": len(fws), "limit": 1000})
+            found = store.select(bind(queries.load("mapping_graphs"), {"frameworks": frameworks}), union_default=True)
+            graphs = [Iri(str(r["graph"])) for r in found]
+            ranking = {"frameworks": frameworks, "graphs": graphs, "min": len(fws), "limit": 1000}
+            shared = store.select(bind(queries.load("shared_controls"), ranking), union_default=True)
+            add("shared_controls", " ".join(fws), ranking)
             if shared:
                 controls = [Iri(str(r["control"])) for r in shared]
                 label = f"{' '.join(fws)} ({len(controls)} controls)"
-                add("shared_control_requirements", label, {"controls": controls, "frameworks": frameworks})
+                add(
+                    "shared_control_requirements",
+                    label,
+                    {"controls": controls, "frameworks": frameworks, "graphs": graphs},
+                )
     for source, target in (("synth-0001", "synth-0002"), ("iso42001-2023", "iso27001-2022")):
         if source in ids and target in ids:
             add("crosswalk", f"{source} → {target}", {"source": Iri(ID + source), "target": Iri(ID + target)})

@@ -208,8 +208,15 @@ def summarize(name: str, result: object) -> tuple[str, str]:
         key = [(p.source, p.target, p.relationship, p.strength, len(p.paths)) for p in result.pairs]
         text = f"{result.count} pairs, {sum(len(p.paths) for p in result.pairs)} paths"
     elif name == "requirement":
-        key = [len(result.mappings), sorted((r.framework, r.notation, r.strength) for r in result.related)]
-        text = f"{len(result.mappings)} mappings, {len(result.related)} related requirements"
+        key = [
+            len(result.mappings),
+            result.related_total,
+            sorted((r.framework, r.notation, r.strength) for r in result.related),
+        ]
+        text = (
+            f"{len(result.mappings)} mappings, a page of {len(result.related)} of "
+            f"{result.related_total} related requirements"
+        )
     elif name == "live_ranking":
         key = sorted((str(r["control"]), int(r["frameworks"]), int(r["requirements"])) for r in result)
         text = f"{len(result)} controls"
@@ -470,7 +477,6 @@ class Server:
 
 
 def start_server(store_dir: Path, workdir: Path, timeout: float = 1800, proposed: bool = False) -> Server:
-    import httpx
 
     port = free_port()
     log = workdir / "server.log"
@@ -483,11 +489,17 @@ def start_server(store_dir: Path, workdir: Path, timeout: float = 1800, proposed
     start = time.perf_counter()
     with log.open("wb") as handle:
         process = subprocess.Popen(cmd, stdout=handle, stderr=subprocess.STDOUT, env=env, cwd=REPO_ROOT)
-    server = Server(process, f"http://127.0.0.1:{port}", log)
-    deadline = start + timeout
-    while time.perf_counter() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+    return wait_until_healthy(Server(process, f"http://127.0.0.1:{port}", log), start, timeout)
+
+
+def wait_until_healthy(server: Server, start: float, timeout: float) -> Server:
+    """Poll /healthz until the store is loaded; record how long start took."""
+    import httpx
+
+    while time.perf_counter() < start + timeout:
+        if server.process.poll() is not None:
+            log_text = server.log.read_text()[-3000:]
+            raise RuntimeError(f"the server exited with {server.process.returncode}:\n{log_text}")
         try:
             response = httpx.get(server.base + "/healthz", timeout=5)
             if response.status_code == 200 and response.json().get("status") == "ok":
