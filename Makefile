@@ -27,3 +27,4 @@ test: lint
 
 bench-smoke: $(BIN)/.installed
 	$(BIN)/python bench/run.py --scale 0.005 --repeat 3 --output bench/out/smoke.md
+	if command -v virtuoso-t >/dev/null; then $(BIN)/python bench/virtuoso.py --scale 0.005 --repeat 3 --embedded --strict --output bench/out/virtuoso-smoke.md; else echo "virtuoso-t not installed: Virtuoso benchmark skipped"; fi
