@@ -7,8 +7,6 @@ most 25 related requirements per requirement, one page)."""
 from __future__ import annotations
 
 import os
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +19,7 @@ from ctrlgraph.iri import ID
 from ctrlgraph.loader import load_reference
 from ctrlgraph.store import OxigraphStore
 from tests import backends
-from tests.test_web_ui import ROOT, UVICORN, _free_port, goto, page, playwright_browser  # noqa: F401 (fixtures)
+from tests.test_web_ui import goto, page, playwright_browser, web_server  # noqa: F401 (fixtures)
 
 pytestmark = [
     pytest.mark.slow,
@@ -63,39 +61,11 @@ def base(playwright_browser: Any, tmp_path_factory: pytest.TempPathFactory) -> I
     control = next(m for m in catalog.requirement(store, "iso42001-2023", "9.2.2").mappings if m.control)
     add_test_framework(store, f"{ID}control/{control.control}")
     store.close()
-    port = _free_port()
     log_path = tmp_path_factory.mktemp("paging-log") / "server.log"
     env = {**os.environ, "CTRLGRAPH_DATA_DIR": str(data_dir), "CTRLGRAPH_SPARQL_WORKERS": "1"}
     env.pop("CTRLGRAPH_DEMO", None)
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [*UVICORN, "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}:\n{log_path.read_text()}")
-        try:
-            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError(f"server did not become healthy in 90 s:\n{log_path.read_text()}")
-        time.sleep(0.2)
-    yield url
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    with web_server(env, log_path) as url:
+        yield url
 
 
 def shown(page: Any) -> list[tuple[str, str]]:  # noqa: F811

@@ -21,6 +21,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -98,22 +99,10 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def base(playwright_browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real uvicorn process serving the app with the web interface and the demo organization."""
+@contextmanager
+def web_server(env: dict[str, str], log_path: Path) -> Iterator[str]:
+    """A real uvicorn process serving the app with the web interface; yields its URL."""
     port = _free_port()
-    data_dir = tmp_path_factory.mktemp("web-ui-store")
-    log_path = tmp_path_factory.mktemp("web-ui-log") / "server.log"
-    env = {
-        **os.environ,
-        "CTRLGRAPH_DATA_DIR": str(data_dir),
-        "CTRLGRAPH_DEMO": "1",
-        "CTRLGRAPH_SPARQL_WORKERS": "2",
-        "CTRLGRAPH_QUERY_TIMEOUT": "10",
-        **backends.remote_env(),
-    }
-    if backends.is_remote():
-        backends.wipe()
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [*UVICORN, "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
@@ -136,13 +125,34 @@ def base(playwright_browser: Any, tmp_path_factory: pytest.TempPathFactory) -> I
             process.kill()
             raise RuntimeError(f"server did not become healthy in 90 s:\n{log_path.read_text()}")
         time.sleep(0.2)
-    yield url
-    process.terminate()
     try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="module")
+def base(playwright_browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real uvicorn process serving the app with the web interface and the demo organization."""
+    data_dir = tmp_path_factory.mktemp("web-ui-store")
+    log_path = tmp_path_factory.mktemp("web-ui-log") / "server.log"
+    env = {
+        **os.environ,
+        "CTRLGRAPH_DATA_DIR": str(data_dir),
+        "CTRLGRAPH_DEMO": "1",
+        "CTRLGRAPH_SPARQL_WORKERS": "2",
+        "CTRLGRAPH_QUERY_TIMEOUT": "10",
+        **backends.remote_env(),
+    }
+    if backends.is_remote():
+        backends.wipe()
+    with web_server(env, log_path) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
