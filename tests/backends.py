@@ -97,8 +97,9 @@ def remote_env() -> dict[str, str]:
 
 
 def wipe() -> None:
-    """Drop every graph ctrlgraph wrote on the shared server."""
-    store = RemoteStore(remote_config())
+    """Drop every graph ctrlgraph wrote on the shared server (with a generous
+    time limit: right after a heavy test Virtuoso can take a while to answer)."""
+    store = RemoteStore(dataclasses.replace(remote_config(), timeout=300.0))
     try:
         graphs = [g for g in store.named_graphs() if g.startswith(GRAPH) or g == EMPTY_GRAPH]
         store.drop_graphs(graphs)
@@ -111,7 +112,7 @@ def reset_to_reference() -> None:
     from ctrlgraph.loader import load_reference
 
     wipe()
-    store = RemoteStore(remote_config())
+    store = RemoteStore(dataclasses.replace(remote_config(), timeout=300.0))
     try:
         load_reference(store)
     finally:

@@ -474,7 +474,8 @@ def test_only_the_ctrlgraph_user_may_write_to_the_server(store: RemoteStore) -> 
 @remote_only
 def test_sparql_over_a_dataset_of_many_graphs(store: RemoteStore, tmp_path: Path) -> None:
     """Virtuoso echoes every dataset parameter as a response header; with the
-    dataset in the query text, 1,500 graphs are no problem."""
+    dataset in the query text, hundreds of graphs (past the 100 KiB header limit
+    of HTTP clients as parameters) are no problem."""
     load_reference(store)
     many = tmp_path / "many.nq"
     rdf_type, reference_graph = (
@@ -482,7 +483,7 @@ def test_sparql_over_a_dataset_of_many_graphs(store: RemoteStore, tmp_path: Path
         "https://w3id.org/ctrlgraph/ns#ReferenceGraph",
     )
     with many.open("w") as out:
-        for i in range(1500):
+        for i in range(400):
             graph = f"{GRAPH}mappings/frameworks/many-{i:04d}"
             out.write(f'<urn:many:{i}> <{LABEL}> "many {i}" <{graph}> .\n')
             out.write(f"<{graph}> <{rdf_type}> <{reference_graph}> <{META_GRAPH}> .\n")
@@ -492,4 +493,4 @@ def test_sparql_over_a_dataset_of_many_graphs(store: RemoteStore, tmp_path: Path
         query = f'SELECT (COUNT(*) AS ?n) WHERE {{ ?s <{LABEL}> ?label FILTER(STRSTARTS(?label, "many ")) }}'
         response = client.get("/sparql", params={"query": query}, headers={"Accept": "text/csv"})
         assert response.status_code == 200, response.text
-        assert response.text.split()[-1] == "1500"
+        assert response.text.split()[-1] == "400"
