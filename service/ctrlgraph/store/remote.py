@@ -262,29 +262,26 @@ class RemoteStore:
     def update(self, update: str) -> None:
         self._write("POST", self.config.update_url, data={"update": update})
 
-    def put_graph(self, graph: str, ntriples: str) -> None:
-        """Replace one graph through the Graph Store Protocol (empty: delete it)."""
-        if not ntriples.strip():
-            self._write("DELETE", self.config.gsp_url, params={"graph": graph})
-            return
+    def _send_graph(self, method: str, graph: str, ntriples: str) -> None:
         self._write(
-            "PUT",
+            method,
             self.config.gsp_url,
             params={"graph": graph},
             content=ntriples.encode("utf-8"),
             headers={"Content-Type": "application/n-triples"},
         )
 
+    def put_graph(self, graph: str, ntriples: str) -> None:
+        """Replace one graph through the Graph Store Protocol (empty: delete it)."""
+        if ntriples.strip():
+            self._send_graph("PUT", graph, ntriples)
+        else:
+            self._write("DELETE", self.config.gsp_url, params={"graph": graph})
+
     def post_graph(self, graph: str, ntriples: str) -> None:
         """Add triples to one graph through the Graph Store Protocol."""
         if ntriples.strip():
-            self._write(
-                "POST",
-                self.config.gsp_url,
-                params={"graph": graph},
-                content=ntriples.encode("utf-8"),
-                headers={"Content-Type": "application/n-triples"},
-            )
+            self._send_graph("POST", graph, ntriples)
 
     def replace_graphs(self, graphs: Mapping[str, str], *, extra_update: str = "") -> None:
         """Replace named graphs and run ``extra_update``: all or nothing.
