@@ -64,8 +64,8 @@ def messages(exc: ImportRefused) -> str:
 
 
 def cli_app() -> typer.Typer:
-    """A root command with the interop sub-apps, as cli.py registers them."""
-    from ctrlgraph.cli_interop import export_app, import_app
+    """A root command with the interop sub-apps, as ctrlgraph.cli registers them."""
+    from ctrlgraph.cli.interop import export_app, import_app
 
     root = typer.Typer()
 

@@ -55,7 +55,8 @@ def read_back(model: type, path: Path) -> dict:
 
 
 def test_cli_formats_match_the_importers() -> None:
-    from ctrlgraph import cli_interop, interop
+    from ctrlgraph import interop
+    from ctrlgraph.cli import interop as cli_interop
 
     assert cli_interop.FORMATS == interop.FORMATS
 

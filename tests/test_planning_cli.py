@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from ctrlgraph.cli_planning import register
+from ctrlgraph.cli.planning import register
 from ctrlgraph.demo import DEMO_KEY, install_demo
 from ctrlgraph.loader import load_reference
 from ctrlgraph.store import OxigraphStore

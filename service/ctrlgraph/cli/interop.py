@@ -1,6 +1,6 @@
 """``ctrlgraph export …`` and ``ctrlgraph import …`` (typer sub-apps).
 
-cli.py registers them::
+ctrlgraph/cli/__init__.py registers them::
 
     app.add_typer(export_app, name="export")
     app.add_typer(import_app, name="import")
@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ctrlgraph.cli_common import local_store
+from ctrlgraph.cli.common import local_store
 
 if TYPE_CHECKING:
     from ctrlgraph.interop import ImportRefused

@@ -3,9 +3,9 @@ planning an integrated management system from the command line, on the
 embedded store or against a running server (``--url``, with ``--key`` for an
 organization).
 
-cli.py registers them with :func:`register`::
+ctrlgraph/cli/__init__.py registers them with :func:`register`::
 
-    from ctrlgraph.cli_planning import register as register_planning
+    from ctrlgraph.cli.planning import register as register_planning
     register_planning(app)
 """
 
@@ -22,7 +22,7 @@ from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
 
-from ctrlgraph.cli_common import local_store
+from ctrlgraph.cli.common import local_store
 from ctrlgraph.store import OxigraphStore
 
 console = Console()

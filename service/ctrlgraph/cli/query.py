@@ -1,0 +1,202 @@
+"""``ctrlgraph query``, ``frameworks``, ``shared`` and ``crosswalk``: reading the
+graph, on the embedded store or from a running server (``--url``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from ctrlgraph.cli.common import (
+    DEFAULT_DATA_DIR,
+    DataDir,
+    Url,
+    console,
+    err,
+    on_local_store,
+    open_local_store,
+    remote_get,
+)
+from ctrlgraph.cli.root import app
+
+FORMATS = {
+    "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+    "turtle": "text/turtle",
+    "ntriples": "application/n-triples",
+    "jsonld": "application/ld+json",
+    "rdfxml": "application/rdf+xml",
+}
+
+
+@app.command()
+def query(
+    sparql: Annotated[str, typer.Argument(help="A SPARQL query (or @file.rq)")],
+    format: Annotated[str, typer.Option("--format", "-F", help="table, " + ", ".join(FORMATS))] = "table",
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+    url: Url = None,
+) -> None:
+    """Run a SPARQL query over the reference graph."""
+    import sys
+
+    if sparql.startswith("@"):
+        sparql = Path(sparql[1:]).read_text(encoding="utf-8")
+    if format != "table" and format not in FORMATS:
+        err.print(f"[red]unknown format {format!r}[/]; use table or one of {', '.join(FORMATS)}")
+        raise typer.Exit(2)
+    accept = "application/sparql-results+json, text/turtle;q=0.9" if format == "table" else FORMATS[format]
+    if url:
+        import httpx
+
+        response = httpx.post(
+            url.rstrip("/") + "/sparql",
+            content=sparql.encode(),
+            headers={"Content-Type": "application/sparql-query", "Accept": accept},
+            timeout=120,
+        )
+        status, media_type, body = response.status_code, response.headers.get("content-type", ""), response.content
+    else:
+        from ctrlgraph.loader import reference_graphs
+        from ctrlgraph.sparql.guard import QueryRefused, check
+        from ctrlgraph.sparql.negotiation import ALIASES, parse_accept
+        from ctrlgraph.sparql.worker import QueryJob, execute
+
+        store = open_local_store(data_dir)
+        try:
+            check(sparql)
+        except QueryRefused as exc:
+            err.print(f"[red]{exc}[/]")
+            raise typer.Exit(1) from exc
+        graphs = reference_graphs(store)
+        job = QueryJob(sparql, graphs, graphs, parse_accept(accept, ALIASES), 0, 1 << 62)
+        answer = execute(store.raw, job)
+        store.close()
+        status, media_type, body = answer.status, answer.media_type, answer.body
+    if status >= 400:
+        err.print(f"[red]{status}[/] {body.decode('utf-8', 'replace')}")
+        raise typer.Exit(1)
+    if format == "table" and media_type.startswith("application/sparql-results+json"):
+        import json
+
+        data = json.loads(body)
+        if "boolean" in data:
+            console.print(str(data["boolean"]).lower())
+            return
+        names = data["head"]["vars"]
+        table = Table(*names)
+        for binding in data["results"]["bindings"]:
+            table.add_row(*(binding.get(n, {}).get("value", "") for n in names))
+        console.print(table)
+        return
+    sys.stdout.write(body.decode("utf-8"))
+
+
+@app.command("frameworks")
+def list_frameworks(data_dir: DataDir = DEFAULT_DATA_DIR, url: Url = None) -> None:
+    """The frameworks in the graph."""
+    from ctrlgraph import catalog
+    from ctrlgraph.models import Framework
+
+    if url:
+        rows = [Framework.model_validate(x) for x in remote_get(url, "/v1/frameworks", {})]  # type: ignore[union-attr]
+    else:
+        store = open_local_store(data_dir)
+        rows = catalog.frameworks(store)
+        store.close()
+    table = Table("id", "title", "version", "publisher", "requirements", "assessable", "mapped")
+    for f in rows:
+        table.add_row(
+            f.id,
+            f.title,
+            f.version or "",
+            f.publisher or "",
+            str(f.requirement_count),
+            str(f.assessable_count),
+            str(f.mapped_count),
+        )
+    console.print(table)
+
+
+@app.command()
+def shared(
+    framework: Annotated[list[str], typer.Option("--framework", "-f", help="Framework id (repeat)")],
+    min_frameworks: Annotated[int | None, typer.Option("--min", help="At least K of them (default: all)")] = None,
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+    url: Url = None,
+) -> None:
+    """Controls that serve several frameworks at once."""
+    from ctrlgraph import catalog
+    from ctrlgraph.models import SharedControls
+
+    k = min_frameworks or len(framework)
+    if url:
+        params = [("framework", f) for f in framework] + [("min_frameworks", str(k))]
+        result = SharedControls.model_validate(remote_get(url, "/v1/shared-controls", params))
+    else:
+        result = on_local_store(data_dir, lambda store: catalog.shared_controls(store, framework, k))
+    table = Table("control", "title", "frameworks", "requirements", *framework)
+    for c in result.controls:
+        table.add_row(
+            c.notation,
+            c.title,
+            str(c.framework_count),
+            str(c.requirement_count),
+            *(" ".join(r.notation for r in c.requirements.get(f, [])) for f in framework),
+        )
+    console.print(table)
+    console.print(f"{result.count} control(s) serve at least {k} of {len(framework)} framework(s)")
+
+
+@app.command()
+def crosswalk(
+    source: Annotated[str, typer.Argument(help="Source framework id")],
+    target: Annotated[str, typer.Argument(help="Target framework id")],
+    format: Annotated[str, typer.Option("--format", "-F", help="table, csv, sssom or json")] = "table",
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+    url: Url = None,
+) -> None:
+    """Requirement pairs between two frameworks, derived through shared controls."""
+    import sys
+
+    from ctrlgraph import catalog
+    from ctrlgraph.api.reference import sssom_tsv
+    from ctrlgraph.models import Crosswalk
+
+    if format not in ("table", "csv", "sssom", "json"):
+        err.print(f"[red]unknown format {format!r}[/]; use table, csv, sssom or json")
+        raise typer.Exit(2)
+    if url:
+        result = Crosswalk.model_validate(remote_get(url, "/v1/crosswalk", {"source": source, "target": target}))
+    else:
+        result = on_local_store(data_dir, lambda store: catalog.crosswalk(store, source, target))
+    if format == "json":
+        sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+    elif format == "sssom":
+        sys.stdout.write(sssom_tsv(result))
+    elif format == "csv":
+        import csv
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(["source", "target", "relationship", "determined", "strength", "via"])
+        for p in result.pairs:
+            writer.writerow(
+                [p.source, p.target, p.relationship, p.determined, p.strength, " ".join(x.control for x in p.paths)]
+            )
+    else:
+        table = Table(source, "title", target, "title", "relationship", "strength", "via")
+        for p in result.pairs:
+            table.add_row(
+                p.source,
+                p.source_title,
+                p.target,
+                p.target_title,
+                p.relationship,
+                str(p.strength),
+                " ".join(x.control for x in p.paths),
+            )
+        console.print(table)
+        console.print(f"{result.count} pair(s)")

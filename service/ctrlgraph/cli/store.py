@@ -1,0 +1,160 @@
+"""``ctrlgraph load``, ``dump``, ``stats`` and ``check``: building, moving and checking the store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from ctrlgraph import reference
+from ctrlgraph.cli.common import (
+    DEFAULT_DATA_DIR,
+    DataDir,
+    SparqlUrl,
+    StoreKind,
+    console,
+    err,
+    open_local_store,
+    open_store,
+    use_sparql_url,
+)
+from ctrlgraph.cli.root import app
+from ctrlgraph.loader import LoadError, load_reference
+from ctrlgraph.store import StoreError
+
+
+@app.command()
+def load(
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+    force: Annotated[bool, typer.Option(help="Reload every file even if unchanged.")] = False,
+    source: Annotated[
+        Path | None,
+        typer.Option(help="Folder holding ontology/, mappings/ and shapes/ (default: the shipped data)."),
+    ] = None,
+    dataset: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="Also push every graph of this N-Quads/TriG file (imported frameworks, a synthetic graph); repeatable."
+        ),
+    ] = None,
+    batch: Annotated[int, typer.Option(help="Triples per Graph Store Protocol request (remote store).")] = 50_000,
+    store_kind: StoreKind = "oxigraph",
+    sparql_url: SparqlUrl = None,
+) -> None:
+    """Build or refresh the store from ontology/, mappings/ and shapes/.
+
+    On a remote store (--store sparql) every graph goes through the Graph
+    Store Protocol in batches, with a progress bar; a load that was
+    interrupted resumes, skipping the graphs already there (by checksum).
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from ctrlgraph.transfer import DatasetError, push_dataset
+
+    use_sparql_url(sparql_url)
+    store = open_store(data_dir, store_kind)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    try:
+        with Progress(*columns, console=err, transient=True) as bar:
+            task = bar.add_task("reference graphs", total=None)
+
+            def advance(graph: str, done: int, total: int) -> None:
+                bar.update(task, total=total, completed=done, description=graph.rsplit("/", 1)[-1])
+
+            report = load_reference(store, root=source, force=force, progress=advance)
+            for path in dataset or []:
+                bar.update(task, description=f"{path.name}: reading", completed=0, total=None)
+                pushed = push_dataset(store, path, batch_triples=batch, force=force, progress=advance)
+                err.print(f"{path}: {pushed.pushed} graph(s) pushed, {pushed.skipped} already there")
+                for graph in pushed.left_out:
+                    err.print(f"  left out {graph}: loaded from the shipped files")
+    except LoadError as exc:
+        err.print(f"[bold red]load failed, store unchanged:[/] {exc}")
+        raise typer.Exit(2) from exc
+    except (DatasetError, StoreError) as exc:
+        err.print(f"[bold red]load stopped:[/] {exc} (run the same command again to resume)")
+        raise typer.Exit(2) from exc
+    finally:
+        store.close()
+    store = open_store(data_dir, store_kind)
+    try:
+        counts = reference.select(store, "reference_counts")[0]
+        graphs = len(reference.select(store, "frameworks"))
+    finally:
+        store.close()
+    console.print(
+        f"loaded {len(report.loaded)} graph(s) ({report.triples} triples), "
+        f"{len(report.unchanged)} unchanged, {len(report.removed)} removed"
+    )
+    table = Table("frameworks", "requirements", "controls", "mappings", "requirement links")
+    table.add_row(
+        str(graphs),
+        str(counts.get("requirements", 0)),
+        str(counts.get("controls", 0)),
+        str(counts.get("mappings", 0)),
+        str(counts.get("requirementLinks", 0)),
+    )
+    console.print(table)
+
+
+@app.command()
+def dump(
+    output: Annotated[Path, typer.Argument(help="N-Quads file to write (.nq).")],
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+) -> None:
+    """Write every graph of the embedded store (reference, imported frameworks,
+    organizations, audit trail) as N-Quads: `ctrlgraph load --store sparql
+    --dataset FILE` moves it onto a remote server."""
+    import pyoxigraph as ox
+
+    store = open_local_store(data_dir)
+    try:
+        store.raw.dump(output=str(output), format=ox.RdfFormat.N_QUADS)
+    finally:
+        store.close()
+    console.print(f"wrote {output}")
+
+
+@app.command()
+def stats(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
+    """Per-framework counts and how many assessable requirements are mapped."""
+    store = open_store(data_dir)
+    try:
+        rows = reference.select(store, "frameworks")
+    finally:
+        store.close()
+    if not rows:
+        err.print("the store is empty: run `ctrlgraph load` first")
+        raise typer.Exit(1)
+    table = Table("framework", "version", "requirements", "assessable", "mapped", "unmapped")
+    for row in rows:
+        assessable = int(row.get("assessableRequirements", 0))
+        mapped = int(row.get("mappedRequirements", 0))
+        table.add_row(
+            str(row["id"]),
+            str(row.get("version", "")),
+            str(row.get("requirements", 0)),
+            str(assessable),
+            str(mapped),
+            str(assessable - mapped),
+        )
+    console.print(table)
+
+
+@app.command()
+def check() -> None:
+    """Validate the reference content (mappings/) against shapes/reference.ttl."""
+    from ctrlgraph.validation import validate_reference
+
+    outcome = validate_reference()
+    if outcome.conforms:
+        console.print("[green]the reference graph conforms to shapes/reference.ttl[/]")
+        return
+    table = Table("focus node", "path", "message")
+    for v in outcome.violations:
+        table.add_row(v.focus, v.path or "", v.message)
+    console.print(table)
+    err.print(f"[bold red]{len(outcome.violations)} violation(s)[/]")
+    raise typer.Exit(1)
