@@ -13,7 +13,7 @@ import pytest
 import typer
 
 from ctrlgraph.interop import ImportRefused, parse, run_import
-from ctrlgraph.interop.importer import framework_graph, links_graph
+from ctrlgraph.interop.model import framework_graph, links_graph
 from ctrlgraph.loader import load_reference
 from ctrlgraph.store import GraphStore, OxigraphStore
 from tests import backends

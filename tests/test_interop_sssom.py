@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ctrlgraph.interop import build_import, oscal, parse, run_import, sssom
-from ctrlgraph.interop.importer import links_graph
+from ctrlgraph.interop.model import links_graph
 from ctrlgraph.store import OxigraphStore
 from tests.interop_support import (
     FIXTURES,

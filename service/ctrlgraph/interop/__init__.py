@@ -1,7 +1,10 @@
 """Interoperability: OSCAL, SSSOM, spreadsheets and CISO Assistant libraries.
 
-Exports read the graph (``queries/interop/*.rq``) and write files other tools
-read. Imports parse a file into a draft (one module per format), then
+One package per format (``oscal``, ``sssom``, ``spreadsheet``,
+``ciso_assistant``), each with a ``reader`` (file -> the import model of
+:mod:`ctrlgraph.interop.model`) and a ``writer`` (graph -> file; the graph is
+read through :mod:`ctrlgraph.interop.data`), as sssom-py keeps its parsers and
+writers apart. Imports parse a file into a draft, then
 :mod:`ctrlgraph.interop.importer` checks it, builds the graph in the ctrlgraph
 vocabulary, validates it with SHACL and writes it atomically as new named
 graphs — or refuses with the row/line and reason, leaving the store unchanged.
@@ -11,17 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ctrlgraph.interop.importer import (
-    FORMATS,
-    ImportDraft,
-    ImportRefused,
-    ImportResult,
-    Problem,
-    Where,
-    build_import,
-    remove_import,
-    run_import,
-)
+from ctrlgraph.interop.importer import ImportResult, build_import, remove_import, run_import
+from ctrlgraph.interop.model import FORMATS, ImportDraft, ImportRefused, Problem, Where
 
 Parser = Callable[..., ImportDraft]
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from ctrlgraph import queries
 from ctrlgraph.catalog import NotFound
-from ctrlgraph.interop.importer import IMPORTED_PREFIX
+from ctrlgraph.interop.model import IMPORTED_PREFIX
 from ctrlgraph.iri import META_GRAPH
 from ctrlgraph.store.base import GraphStore, Iri, bind
 
