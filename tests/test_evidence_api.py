@@ -315,3 +315,84 @@ def test_keys_are_stored_hashed(app_client: TestClient, tenants: dict[str, str],
     dump = backends.dump(app_client.app.state.store)  # type: ignore[attr-defined]
     for key in tenants.values():
         assert key.split("_", 2)[2] not in dump
+
+
+def test_validate_is_a_dry_run(app_client: TestClient, tenants: dict[str, str]) -> None:
+    """POST …/evidence/validate answers what the write would decide and stores nothing."""
+    before = stored(app_client, "beta")
+    history_before = app_client.get("/v1/orgs/beta/history", headers=auth(tenants["beta"])).json()["versions"]
+    good = app_client.post(
+        "/v1/orgs/beta/evidence/validate", content=MINIMAL, headers={**TTL, **auth(tenants["beta-ro"])}
+    )
+    assert good.status_code == 200, good.text
+    body = good.json()
+    assert body["accepted"] is True and body["mode"] == "replace" and body["validation"]["violations"] == 0
+    assert body["triples"] > 0
+    # a body with a violation: accepted false, the violation named, nothing stored
+    case, (bad, expected) = next(iter(BAD_CASES.items()))
+    refused = app_client.post("/v1/orgs/beta/evidence/validate", content=bad, headers={**TTL, **auth(tenants["beta"])})
+    assert refused.status_code == 200, (case, refused.text)
+    report = refused.json()
+    assert report["accepted"] is False and report["validation"]["violations"] >= 1
+    assert any(expected in r["message"] for r in report["validation"]["results"] if r["severity"] == "Violation")
+    # unreadable, wrong type, other organization, no key
+    broken = app_client.post(
+        "/v1/orgs/beta/evidence/validate", content=b"<a> <b> .", headers={**TTL, **auth(tenants["beta"])}
+    )
+    assert broken.status_code == 400 and "line 1" in broken.json()["detail"]
+    wrong = app_client.post(
+        "/v1/orgs/beta/evidence/validate",
+        content=MINIMAL,
+        headers={"Content-Type": "text/plain", **auth(tenants["beta"])},
+    )
+    assert wrong.status_code == 415
+    other = app_client.post(
+        "/v1/orgs/beta/evidence/validate", content=MINIMAL, headers={**TTL, **auth(tenants["gamma"])}
+    )
+    assert other.status_code == 403
+    assert app_client.post("/v1/orgs/beta/evidence/validate", content=MINIMAL, headers=TTL).status_code == 401
+    assert stored(app_client, "beta") == before
+    assert app_client.get("/v1/orgs/beta/history", headers=auth(tenants["beta"])).json()["versions"] == history_before
+
+
+def test_validate_add_mode_checks_the_merged_graph(app_client: TestClient, tenants: dict[str, str]) -> None:
+    """mode=add validates the upload merged with what is stored, as POST …/evidence would."""
+    app_client.put(
+        "/v1/orgs/gamma/evidence",
+        content=MINIMAL.replace(b"/beta/", b"/gamma/"),
+        headers={**TTL, **auth(tenants["gamma"])},
+    )
+    extra = b"""@prefix cg: <https://w3id.org/ctrlgraph/ns#> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+    @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+    <ev/dry> a cg:EvidenceArtifact ; rdfs:label "Dry-run evidence" ; cg:location "https://example.org/d" ;
+        cg:collectedOn "2026-10-01"^^xsd:date ; cg:supports <impl/MON-03> ."""
+    before = stored(app_client, "gamma")
+    as_add = app_client.post(
+        "/v1/orgs/gamma/evidence/validate?mode=add", content=extra, headers={**TTL, **auth(tenants["gamma"])}
+    )
+    assert as_add.status_code == 200 and as_add.json()["accepted"] is True, as_add.text
+    # alone (replace) the organization node is missing: refused with the reason
+    alone = app_client.post(
+        "/v1/orgs/gamma/evidence/validate", content=extra, headers={**TTL, **auth(tenants["gamma"])}
+    )
+    assert alone.status_code in (200, 400)
+    assert alone.status_code == 400 or alone.json()["accepted"] is False
+    assert as_add.json()["triples"] > len(extra.splitlines())
+    assert stored(app_client, "gamma") == before
+
+
+def test_empty_template_download(app_client: TestClient) -> None:
+    from openpyxl import load_workbook
+
+    from ctrlgraph.evidence.template import KINDS
+
+    response = app_client.get("/v1/evidence/template")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/vnd.openxmlformats")
+    assert 'filename="ctrlgraph-evidence-template.xlsx"' in response.headers["content-disposition"]
+    workbook = load_workbook(io.BytesIO(response.content))
+    assert workbook.sheetnames == list(KINDS)
+    for kind, (_cls, columns) in KINDS.items():
+        header = [c.value for c in workbook[kind][1]]
+        assert header == ["id", *(c.name for c in columns)]
+        assert workbook[kind].max_row == 1  # empty: headers only

@@ -184,6 +184,92 @@ async def add_evidence(org: str, request: Request, principal: RequiredPrincipal)
     return await _write(request, org, principal, "add")
 
 
+@router.get(
+    "/evidence/template",
+    responses={200: {"content": {XLSX: {}}, "description": "An empty workbook: one sheet per kind, row 1 the columns"}},
+    tags=["organizations"],
+)
+def get_evidence_template() -> Response:
+    """The empty evidence spreadsheet template (docs/evidence-template.md): one sheet per kind,
+    its first row naming the columns; fill it in and upload it to PUT …/evidence. No key needed."""
+    from io import BytesIO
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    from ctrlgraph.evidence.template import KINDS
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for kind, (_cls, columns) in KINDS.items():
+        sheet = workbook.create_sheet(kind)
+        sheet.append(["id", *(c.name for c in columns)])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        sheet.freeze_panes = "A2"
+    buffer = BytesIO()
+    workbook.save(buffer)
+    return Response(
+        buffer.getvalue(),
+        media_type=XLSX,
+        headers={"Content-Disposition": 'attachment; filename="ctrlgraph-evidence-template.xlsx"'},
+    )
+
+
+class EvidenceCheck(BaseModel):
+    organization: str
+    mode: Literal["replace", "add"]
+    accepted: bool = Field(description="True: the same body sent to PUT/POST …/evidence would be stored")
+    triples: int = Field(description="Triples the organization's evidence would hold after the write")
+    validation: ValidationReport
+
+
+@router.post(
+    "/orgs/{org}/evidence/validate",
+    response_model=EvidenceCheck,
+    openapi_extra=UPLOAD_DOC,
+    responses={k: v for k, v in UPLOAD_RESPONSES.items() if k != 422},
+)
+async def validate_upload(
+    org: str,
+    request: Request,
+    principal: RequiredPrincipal,
+    mode: Annotated[
+        Literal["replace", "add"], Query(description="Check as a replacement (PUT) or an addition (POST)")
+    ] = "replace",
+) -> EvidenceCheck:
+    """Dry run of an evidence upload: parse and validate it exactly as the write would (merged with
+    the stored evidence for mode=add) and return the SHACL report; nothing is stored. Violations
+    would block the write; warnings would be stored with it."""
+    store: GraphStore = request.app.state.store
+    require(principal, "read", org)
+    org_record = await run_in_threadpool(_org, store, org)
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type not in ACCEPTED_TYPES:
+        raise HTTPException(
+            415, f"Content-Type must be one of {', '.join(ACCEPTED_TYPES)} (got {media_type or 'none'})"
+        )
+    limit = request.app.state.settings.max_body_bytes
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > limit:
+            raise HTTPException(413, f"the body is larger than the {limit}-byte limit")
+    try:
+        outcome = await run_in_threadpool(
+            repository.check_evidence, store, org, org_record["name"], bytes(body), media_type, mode
+        )
+    except ParseProblem as exc:
+        raise HTTPException(400, f"could not read the {media_type} body: {exc}") from exc
+    return EvidenceCheck(
+        organization=org,
+        mode=mode,
+        accepted=outcome.report.conforms,
+        triples=outcome.triples,
+        validation=report_model(outcome.report),
+    )
+
+
 RDF_OUT = ["text/turtle", "application/ld+json", "application/n-triples"]
 
 

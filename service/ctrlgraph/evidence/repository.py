@@ -179,6 +179,41 @@ def read_report(store: GraphStore, org_id: str) -> str:
     return store.graph_ntriples(report_graph(org_id))
 
 
+def body_to_ntriples(body: bytes, media_type: str, org_id: str) -> str:
+    """An upload (RDF or the spreadsheet template) as N-Triples; raises ParseProblem."""
+    if media_type in ("text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"):
+        from ctrlgraph.evidence.template import template_to_ntriples
+
+        return template_to_ntriples(body, media_type, org_id)
+    return to_ntriples(parse_rdf(body, media_type, org_id))
+
+
+@dataclass
+class CheckOutcome:
+    triples: int
+    report: EvidenceReport
+
+
+def check_evidence(
+    store: GraphStore,
+    org_id: str,
+    org_name: str,
+    body: bytes,
+    media_type: str,
+    mode: Literal["replace", "add"],
+    as_of: date | None = None,
+    separate_process: bool = True,
+) -> CheckOutcome:
+    """What write_evidence would decide, without storing anything (a dry run
+    for the upload page): parse, merge as the write would, validate."""
+    new = body_to_ntriples(body, media_type, org_id)
+    existing = read_evidence(store, org_id) if mode == "add" else ""
+    merged = _with_org_node(existing + new, org_id, org_name)
+    check_org_node(merged, org_id)
+    report = validate_ntriples(merged, as_of, separate_process=separate_process)
+    return CheckOutcome(len({line for line in merged.splitlines() if line.strip()}), report)
+
+
 def write_evidence(
     store: GraphStore,
     org_id: str,
@@ -195,12 +230,7 @@ def write_evidence(
     The evidence, its validation report, a snapshot of the new version and the
     audit-trail entry (who, when, triples added and removed, content hash) are
     written in one transaction."""
-    if media_type in ("text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"):
-        from ctrlgraph.evidence.template import template_to_ntriples
-
-        new = template_to_ntriples(body, media_type, org_id)
-    else:
-        new = to_ntriples(parse_rdf(body, media_type, org_id))
+    new = body_to_ntriples(body, media_type, org_id)
     with org_write_lock(store, org_id):
         existing = read_evidence(store, org_id)
         merged = _with_org_node((existing if mode == "add" else "") + new, org_id, org_name)
