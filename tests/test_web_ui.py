@@ -920,3 +920,165 @@ def test_accessibility_basics_on_every_view(page: Any, base: str) -> None:
     # the title of each page says where the user is
     goto(page, base, "matrix")
     assert page.title() == "Coverage matrix · ctrlgraph"
+
+
+# ---------------------------------------------------------------- tasks with action budgets
+class Actions:
+    """What a user does, counted: a task must fit its budget of clicks, keys and fills."""
+
+    def __init__(self, page: Any, budget: int) -> None:
+        self.page, self.budget, self.used = page, budget, 0
+
+    def _count(self) -> None:
+        self.used += 1
+        assert self.used <= self.budget, f"over the budget of {self.budget} actions"
+
+    def click(self, locator: Any) -> None:
+        self._count()
+        locator.click()
+
+    def fill(self, locator: Any, text: str) -> None:
+        self._count()
+        locator.fill(text)
+
+    def press(self, locator: Any, key: str) -> None:
+        self._count()
+        locator.press(key)
+
+
+def wait_route(page: Any, path: str) -> None:
+    page.wait_for_function("(f) => document.querySelector('main').dataset.route === f", arg=path)
+
+
+def test_task_plan_for_27001_and_42001(page: Any, base: str, api: httpx.Client) -> None:
+    """Task: "which controls first for 27001 + 42001" — one click from the front page to a proven plan."""
+    plan = api.get("/v1/plan", params={"framework": ["iso42001-2023", "iso27001-2022"]}).json()
+    goto(page, base, "")
+    user = Actions(page, budget=1)
+    user.click(page.get_by_role("link", name="Planning"))
+    wait_route(page, "plan")
+    headline = page.locator(".plan-headline")
+    assert headline.get_attribute("data-size") == str(plan["size"])
+    assert headline.get_attribute("data-effort") == str(plan["effort"])
+    assert f"{plan['effort']} effort points" in headline.inner_text()
+    proof = page.locator(".proof")
+    assert proof.get_attribute("data-proven") == str(plan["solver"]["proven_optimal"]).lower()
+    if plan["solver"]["proven_optimal"]:
+        assert "Smallest possible: proven" in proof.inner_text()
+    rows = page.locator("table.plan-controls tbody tr")
+    assert rows.count() == len(plan["controls"])
+    assert sorted(r.get_attribute("data-control") for r in rows.all()) == sorted(
+        c["notation"] for c in plan["controls"]
+    )
+    # phases in roadmap order: foundation first
+    phases = [r.get_attribute("data-phase") for r in rows.all()]
+    order = ["foundation", "development", "implementation", "certification preparation"]
+    ranks = [order.index(p) if p in order else 99 for p in phases]
+    assert ranks == sorted(ranks)
+    # the effort column says its unit
+    assert "Effort (points)" in page.locator("table.plan-controls thead").inner_text()
+    # exports: CSV and Markdown, named after the frameworks, one line per control
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download CSV").click()
+    download = info.value
+    assert download.suggested_filename == "plan-iso42001-2023+iso27001-2022.csv"
+    lines = Path(download.path()).read_text().strip().splitlines()
+    assert len(lines) == 1 + plan["size"] and lines[0].startswith("Control,Title,Phase")
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download Markdown").click()
+    md = Path(info.value.path()).read_text()
+    assert sum(line.startswith("| ") for line in md.splitlines()) == 2 + plan["size"]  # header, separator, controls
+    shot(page, "planning", doc=True)
+
+
+def test_task_delta_have_27001_want_42001(page: Any, base: str, api: httpx.Client) -> None:
+    """ "I have 27001, I want 42001": satisfied / partial / open and the new controls, as the API says."""
+    delta = api.get("/v1/plan/delta", params={"want": "iso42001-2023", "have": "iso27001-2022"}).json()
+    goto(page, base, "plan")
+    user = Actions(page, budget=3)
+    want = page.locator('fieldset[data-choice="want"]')
+    have = page.locator('fieldset[data-choice="have"]')
+    user.click(want.get_by_label("ISO/IEC 27001"))  # untick (ticked by default)
+    user.click(have.get_by_label("ISO/IEC 27001"))
+    user.click(page.get_by_role("button", name="Plan", exact=True))
+    page.wait_for_function("() => location.hash.includes('have=iso27001-2022')")
+    wait_route(page, "plan")
+    page.locator("table.delta-summary").wait_for()
+    for s in delta["summary"]:
+        row = page.locator(f'table.delta-summary tr[data-framework="{s["framework"]}"]')
+        for field in ("applicable", "satisfied", "partial", "open"):
+            assert row.locator(f'[data-field="{field}"]').inner_text() == str(s[field]), field
+    news = page.locator("table.plan-controls tbody tr")
+    # most closing first, as the API orders them
+    assert [r.get_attribute("data-control") for r in news.all()] == [c["notation"] for c in delta["new_controls"]]
+    assert page.locator(".plan-headline").get_attribute("data-effort") == str(delta["effort"])
+    statuses = page.locator("table.delta-requirements tbody tr")
+    assert statuses.count() == len(delta["requirements"])
+    # Back returns to the previous choice (the URL holds it)
+    page.go_back()
+    wait_route(page, "plan")
+    assert "have=" not in page.evaluate("location.hash")
+
+
+NOT_APPLICABLE_WITHOUT_REASON = b"""@prefix cg: <https://w3id.org/ctrlgraph/ns#> .
+<impl/PHY-01> a cg:ControlImplementation ; cg:implementsControl <https://w3id.org/ctrlgraph/id/control/PHY-01> ;
+    cg:implementationStatus cg:NotApplicable ; cg:owner "CISO" ."""
+
+
+def test_task_evidence_check_commit_restore(page: Any, base: str, api: httpx.Client) -> None:
+    """Task: drop a file, see what blocks and what is only a warning before anything is stored, commit,
+    then find the change in the history and restore the previous version."""
+    turtle = api.get("/v1/orgs/acme/evidence", headers={**H, "Accept": "text/turtle"}).text
+    report = api.get("/v1/orgs/acme/validation", headers=H).json()
+    versions = api.get("/v1/orgs/acme/history", headers=H).json()["versions"]
+    store_key(page, base)
+    goto(page, base, "evidence")
+    assert page.locator(".breadcrumb").inner_text().startswith("Organization")
+    assert page.locator("table.history tbody tr").count() == len(versions)
+
+    user = Actions(page, budget=3)
+    # a file with a violation: blocked, said in words (no vocabulary prefixes), nothing stored
+    page.locator("input[type=file]").set_input_files(
+        files=[{"name": "bad.ttl", "mimeType": "text/turtle", "buffer": NOT_APPLICABLE_WITHOUT_REASON}]
+    )
+    user.used += 1  # choosing the file
+    blocked = page.locator('.check-output .report[data-conforms="false"]')
+    blocked.wait_for()
+    assert page.locator('.check-output tr[data-severity="Violation"]').count() >= 1
+    assert "justification" in blocked.inner_text() and "cg:" not in blocked.inner_text()
+    assert page.locator("button.commit").is_disabled()
+    assert len(api.get("/v1/orgs/acme/history", headers=H).json()["versions"]) == len(versions)
+
+    # the organization's own evidence: accepted, its warnings listed as stored-with-it
+    page.locator("input[type=file]").set_input_files(
+        files=[{"name": "acme.ttl", "mimeType": "text/turtle", "buffer": turtle.encode()}]
+    )
+    user.used += 1
+    ok = page.locator('.check-output .report[data-conforms="true"]')
+    ok.wait_for()
+    assert page.locator('.check-output tr[data-severity="Warning"]').count() == report["warnings"]
+    assert "will be stored with it" in ok.inner_text()
+    # warnings name things by their label, not by IRI
+    assert "https://w3id.org/" not in page.locator(".check-output table").first.inner_text()
+    user.click(page.locator("button.commit"))
+    page.locator(".check-output .note-success").wait_for()
+    after = api.get("/v1/orgs/acme/history", headers=H).json()["versions"]
+    assert len(after) == len(versions) + 1
+    newest = page.locator("table.history tbody tr").first
+    newest.wait_for()
+    assert newest.get_attribute("data-version") == str(after[-1]["version"])
+    assert after[-1]["changed_by"] in newest.inner_text()
+
+    # restore the first version (confirmed in a dialog): a new version of kind "restore"
+    page.once("dialog", lambda d: d.accept())
+    page.locator('button.restore[data-version="1"]').click()
+    page.locator("#history .note-success").wait_for()
+    restored = api.get("/v1/orgs/acme/history", headers=H).json()["versions"]
+    assert restored[-1]["kind"] == "restore" and len(restored) == len(after) + 1
+    assert page.locator("table.history tbody tr").count() == len(restored)
+
+    # the empty template, with its file name
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download the empty template (XLSX)").click()
+    assert info.value.suggested_filename == "ctrlgraph-evidence-template.xlsx"
+    shot(page, "evidence", doc=True)

@@ -2,13 +2,16 @@
 // Each view is a module exporting render(container, ...params) that fills the
 // container (possibly asynchronously) and returns a promise.
 
-import { h, note } from "./dom.js";
+import { debounce, h, note } from "./dom.js";
 
 const ROUTES = [
   { pattern: /^$/, nav: "frameworks", load: () => import("./views/frameworks.js"), fn: "renderOverview" },
   { pattern: /^frameworks\/([^/]+)$/, nav: "frameworks", load: () => import("./views/frameworks.js"), fn: "renderFramework" },
   { pattern: /^requirement\/([^/]+)\/([^/]+)$/, nav: "frameworks", load: () => import("./views/requirement.js"), fn: "render" },
   { pattern: /^control\/([^/]+)$/, nav: "matrix", load: () => import("./views/control.js"), fn: "render" },
+  { pattern: /^plan$/, nav: "plan", load: () => import("./views/plan.js"), fn: "render" },
+  { pattern: /^evidence$/, nav: "org", load: () => import("./views/evidence.js"), fn: "render" },
+  { pattern: /^systems$/, nav: "org", load: () => import("./views/systems.js"), fn: "render" },
   { pattern: /^matrix$/, nav: "matrix", load: () => import("./views/matrix.js"), fn: "render" },
   { pattern: /^overlap$/, nav: "overlap", load: () => import("./views/overlap.js"), fn: "render" },
   { pattern: /^org$/, nav: "org", load: () => import("./views/org.js"), fn: "render" },
@@ -18,14 +21,32 @@ const ROUTES = [
 const main = document.getElementById("main");
 let generation = 0;
 let firstRender = true;
+// Back/Forward: the page is re-rendered asynchronously, so the browser cannot
+// restore the scroll position itself; each history entry keeps its own
+// (history.state.scrollY, updated while scrolling) and it is restored once the
+// view has rendered.
+window.history.scrollRestoration = "manual";
+let restoreScroll = null;
+window.addEventListener("popstate", (event) => {
+  // (a link to a new fragment fires popstate too, with no state: nothing to restore)
+  restoreScroll = event.state && typeof event.state.scrollY === "number" ? event.state.scrollY : null;
+});
+const rememberScroll = debounce(() => {
+  window.history.replaceState({ ...(window.history.state || {}), scrollY: window.scrollY }, "");
+}, 120);
+window.addEventListener("scroll", rememberScroll, { passive: true });
 
 function currentPath() {
   const hash = window.location.hash.replace(/^#\/?/, "");
   return hash.split("?")[0].replace(/\/$/, "");
 }
 
+let lastPath = null;
+
 async function route() {
   const path = currentPath();
+  const sameView = path === lastPath;
+  lastPath = path;
   const mine = ++generation;
   const match = ROUTES.map((r) => ({ r, m: r.pattern.exec(path) })).find((x) => x.m);
   for (const link of document.querySelectorAll("[data-nav]")) {
@@ -58,10 +79,14 @@ async function route() {
       // Move focus to the new page's heading (not on the first load: the
       // browser's own start position is better there).
       const heading = container.querySelector("h1");
+      const back = restoreScroll;
+      restoreScroll = null;
       if (heading) {
         heading.setAttribute("tabindex", "-1");
-        if (!firstRender) heading.focus({ preventScroll: false });
+        if (!firstRender) heading.focus({ preventScroll: true });
       }
+      if (back !== null) window.scrollTo(0, back);
+      else if (!firstRender && !sameView) window.scrollTo(0, 0);
       firstRender = false;
     }
   }

@@ -4,9 +4,14 @@
 
 import * as api from "../api.js";
 import { append, announce, h, loading, newId, note, plural, table } from "../dom.js";
+import { hashQuery, replaceQuery } from "../url.js";
+import { csvButton } from "../export.js";
 import { relationshipCell, strengthCell } from "./requirement.js";
 
 const state = { determinedOnly: false, cell: null };
+const saveState = () => replaceQuery({
+  determined: state.determinedOnly, from: state.cell ? state.cell.source : null, to: state.cell ? state.cell.target : null,
+});
 
 /** What the page shows for one crosswalk: the numbers the tests check too. */
 export function reach(crosswalk, target, determinedOnly) {
@@ -37,6 +42,7 @@ async function loadAll(list, progress) {
 
 function showPairs(panel, source, target, r) {
   state.cell = { source, target };
+  saveState();
   const headingId = newId("pairs");
   panel.setAttribute("aria-labelledby", headingId);
   panel.dataset.source = source;
@@ -46,8 +52,9 @@ function showPairs(panel, source, target, r) {
     h("p", { class: "panel-count", "data-reached": String(r.reached), "data-pairs": String(r.pairs.length) },
       `${plural(r.pairs.length, "requirement pair")}, reaching ${r.reached} distinct requirements of ${target}`
       + (r.denominator ? ` (of ${r.denominator} assessable).` : ".")),
-    h("p", {}, h("a", { href: api.apiUrl("v1/crosswalk", { source, target, format: "csv" }).toString() }, "Download as CSV"), " · ",
-      h("a", { href: api.apiUrl("v1/crosswalk", { source, target, format: "sssom" }).toString() }, "SSSOM TSV")),
+    h("p", {}, h("a", { href: api.apiUrl("v1/crosswalk", { source, target, format: "csv" }).toString(), download: `crosswalk-${source}-to-${target}.csv` }, "Download as CSV"), " · ",
+      h("a", { href: api.apiUrl("v1/crosswalk", { source, target, format: "sssom" }).toString(), download: `crosswalk-${source}-to-${target}.sssom.tsv` }, "SSSOM TSV"), " · ",
+      h("a", { href: `#/plan?want=${encodeURIComponent(target)}&have=${encodeURIComponent(source)}` }, `Plan: I have ${api.shortName(source)}, I want ${api.shortName(target)}`)),
     r.pairs.length ? table({
       caption: `Crosswalk ${source} to ${target}`,
       captionHidden: true,
@@ -71,13 +78,26 @@ export async function render(container) {
   document.title = "Framework overlap · ctrlgraph";
   append(container, h("h1", {}, "Framework overlap"),
     h("p", { class: "lead" }, "How much of framework B (column) is reachable from framework A (row) through shared controls: ",
-      "the distinct requirements of B in the crosswalk A → B, over B's assessable requirements. Choose a cell for the requirement pairs."));
+      "the distinct requirements of B in the crosswalk A → B, over B's assessable requirements. Choose a cell for the requirement pairs."),
+    h("details", { class: "explain-numbers", open: true }, h("summary", {}, "What the percentages mean (and why planning shows a lower one)"),
+      h("dl", { class: "meanings" },
+        h("dt", {}, "Reachable (this page, default)"),
+        h("dd", {}, "B's requirements that share at least one common control with some requirement of A, whatever the relationship — including candidate overlaps. The widest measure: where to look, not what is done."),
+        h("dt", {}, "Determined (this page, box ticked)"),
+        h("dd", {}, "Only pairs whose composed relationship is determined (equal, subset or superset through the control), leaving out “may overlap” candidates. Lower."),
+        h("dt", {}, "Satisfied (Planning, “I have A, I want B”)"),
+        h("dd", {}, "B's requirements that the controls of A would close on their own under the gap analysis' coverage rule. The strictest, so the lowest: what holding A really saves you. Each cell's panel links to that plan."))));
   const progress = loading("Loading crosswalks…");
   append(container, progress);
   const list = api.ordered(await api.frameworks());
   const crosswalks = await loadAll(list, (done, total) => { progress.textContent = `Loading crosswalks… ${done} of ${total}`; });
   progress.remove();
 
+  const q = hashQuery();
+  state.determinedOnly = q.get("determined") === "1";
+  const from = q.get("from");
+  const to = q.get("to");
+  state.cell = from && to && list.some((f) => f.id === from) && list.some((f) => f.id === to) && from !== to ? { source: from, target: to } : null;
   const boxId = newId("determined");
   const panel = h("section", { class: "cell-panel", id: "pairs-panel", "aria-label": "Requirement pairs" },
     h("h2", {}, "Requirement pairs"), h("p", { class: "hint" }, "Choose a cell to list the crosswalk."));
@@ -95,9 +115,10 @@ export async function render(container) {
           if (row.a.id === b.id) return h("span", { class: "diag", "aria-label": "same framework" }, "—");
           const r = reach(crosswalks.get(`${row.a.id} ${b.id}`), b, state.determinedOnly);
           const bucket = r.percent === null ? "na" : Math.min(9, Math.floor(r.percent / 10));
+          // the accessible name starts with the visible text (WCAG 2.5.3 label in name)
           const label = r.percent === null
-            ? `${api.shortName(row.a.id)} to ${api.shortName(b.id)}: ${r.reached} requirements reached; ${b.id} has no assessable requirements`
-            : `${api.shortName(row.a.id)} to ${api.shortName(b.id)}: ${r.reached} of ${r.denominator} assessable requirements, ${r.percent}%`;
+            ? `n/a ${r.reached} reached: from ${api.shortName(row.a.id)} to ${api.shortName(b.id)}; ${b.id} has no assessable requirements`
+            : `${r.percent}% ${r.reached} / ${r.denominator}: from ${api.shortName(row.a.id)}, ${r.reached} of ${api.shortName(b.id)}'s ${r.denominator} assessable requirements reachable`;
           const isCurrent = state.cell && state.cell.source === row.a.id && state.cell.target === b.id;
           return h("button", {
             type: "button", class: `ov ov-${bucket}`, "aria-label": label, "aria-pressed": isCurrent ? "true" : "false",
@@ -133,11 +154,12 @@ export async function render(container) {
   };
 
   const box = h("input", { type: "checkbox", id: boxId, checked: state.determinedOnly,
-    onchange: (e) => { state.determinedOnly = e.target.checked; draw(); } });
+    onchange: (e) => { state.determinedOnly = e.target.checked; saveState(); draw(); } });
   append(container, 
     h("form", { class: "filters", "aria-label": "Overlap options", onsubmit: (e) => e.preventDefault() },
       h("span", { class: "check" }, box,
-        h("label", { for: boxId }, "Count determined relationships only (leave out candidate overlaps)"))),
+        h("label", { for: boxId }, "Count determined relationships only (leave out candidate overlaps)")),
+      csvButton(() => holder.querySelector("table"), "overlap.csv", "Download the table (CSV)")),
     h("div", { class: "matrix-layout overlap-layout" }, holder, panel));
   draw();
 }
