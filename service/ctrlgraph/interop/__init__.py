@@ -37,9 +37,23 @@ def parser(fmt: str) -> Parser:
     return parsers[fmt]
 
 
-def parse(fmt: str, data: bytes, source_name: str, framework_id: str | None = None) -> ImportDraft:
-    """Parse a file of the given format (raises :class:`ImportRefused`)."""
-    return parser(fmt)(data, source_name, framework_id)
+def parse(
+    fmt: str, data: bytes, source_name: str, framework_id: str | None = None, equivalent_to: str | None = None
+) -> ImportDraft:
+    """Parse a file of the given format (raises :class:`ImportRefused`, naming
+    the file). ``equivalent_to``: a shipped framework the file's one framework
+    is declared to be (its requirements are matched to ours by notation)."""
+    try:
+        draft = parser(fmt)(data, source_name, framework_id)
+    except ImportRefused as exc:
+        raise exc.in_file(source_name) from None
+    if equivalent_to is not None:
+        if len(draft.frameworks) != 1:
+            raise ImportRefused(
+                [Problem(Where(), f"an equivalence needs exactly one framework in the file ({len(draft.frameworks)})")]
+            ).in_file(source_name)
+        draft.frameworks[0].equivalent_to = equivalent_to
+    return draft
 
 
 __all__ = [

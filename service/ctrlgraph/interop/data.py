@@ -48,6 +48,8 @@ class RequirementRow:
     risk_categories: list[str] = field(default_factory=list)
     exact_match: list[str] = field(default_factory=list)
     children: list[RequirementRow] = field(default_factory=list)
+    #: The parent's IRI (notations may repeat in imported frameworks; IRIs do not).
+    parent_iri: str | None = None
 
 
 @dataclass
@@ -64,6 +66,8 @@ class FrameworkData:
     issued: str | None
     imported: bool
     requirements: list[RequirementRow]
+    #: IRIs the framework is a skos:exactMatch of (the URN of the library it came from, a shipped framework).
+    exact_match: list[str] = field(default_factory=list)
 
     @property
     def roots(self) -> list[RequirementRow]:
@@ -89,7 +93,7 @@ def framework_data(store: GraphStore, framework_id: str, *, with_tree: bool = Tr
         values: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
         for r in select(store, "interop/requirement_values", framework=Iri(iri)):
             values[str(r["requirement"])][local_name(r["property"])].append(str(r["value"]))
-        by_notation: dict[str, RequirementRow] = {}
+        by_iri: dict[str, RequirementRow] = {}
         for r in select(store, "interop/requirements", framework=Iri(iri)):
             extra = values.get(str(r["requirement"]), {})
             row = RequirementRow(
@@ -106,16 +110,17 @@ def framework_data(store: GraphStore, framework_id: str, *, with_tree: bool = Tr
                 roles=sorted(local_name(v) for v in extra.get("bindsRole", [])),
                 risk_categories=sorted(local_name(v) for v in extra.get("appliesToRiskCategory", [])),
                 exact_match=sorted(extra.get("exactMatch", [])),
+                parent_iri=_opt(r, "parent"),
             )
-            if row.notation in by_notation:  # a second title or definition language: keep the first
+            if row.iri in by_iri:  # a second title or definition language: keep the first
                 continue
-            by_notation[row.notation] = row
+            by_iri[row.iri] = row
             requirements.append(row)
         for row in requirements:
-            if row.parent is not None and row.parent in by_notation:
-                by_notation[row.parent].children.append(row)
+            if row.parent_iri is not None and row.parent_iri in by_iri:
+                by_iri[row.parent_iri].children.append(row)
             elif row.parent is not None:
-                row.parent = None
+                row.parent = row.parent_iri = None
     return FrameworkData(
         id=framework_id,
         iri=iri,
@@ -129,6 +134,11 @@ def framework_data(store: GraphStore, framework_id: str, *, with_tree: bool = Tr
         issued=_opt(info, "issued"),
         imported=imported,
         requirements=requirements,
+        exact_match=sorted(
+            str(r["match"])
+            for r in select(store, "interop/framework_matches")
+            if str(r["id"]) == framework_id and r.get("match")
+        ),
     )
 
 
@@ -168,6 +178,50 @@ def framework_mappings(store: GraphStore, framework_iri: str) -> list[MappingRow
             explanation=_opt(r, "explanation"),
             source=_opt(r, "source"),
         )
+    return list(rows.values())
+
+
+@dataclass
+class LinkRow:
+    """A direct requirement -> requirement mapping, read "source RELATIONSHIP target"."""
+
+    iri: str
+    source: str
+    target: str
+    relationship: str
+    rationale: str | None
+    strength: int | None
+    explanation: str | None
+    origin: str | None
+
+
+_INVERSE = {"subset of": "superset of", "superset of": "subset of"}
+
+
+def framework_links(store: GraphStore, source_iri: str, target_iri: str) -> list[LinkRow]:
+    """The direct mappings stored between two frameworks, in either direction,
+    each read from ``source_iri``'s side (the relationship inverted for links
+    stored the other way)."""
+    rows: dict[tuple[str, str], LinkRow] = {}
+    for a, b, flip in ((source_iri, target_iri, False), (target_iri, source_iri, True)):
+        for r in select(store, "interop/framework_links", source=Iri(a), target=Iri(b)):
+            relationship = str(r["relationship"])
+            left, right = str(r["requirement"]), str(r["target"])
+            if flip:
+                left, right, relationship = right, left, _INVERSE.get(relationship, relationship)
+            rows.setdefault(
+                (left, right),
+                LinkRow(
+                    iri=str(r["link"]),
+                    source=left,
+                    target=right,
+                    relationship=relationship,
+                    rationale=_opt(r, "rationale"),
+                    strength=int(r["strength"]) if r.get("strength") is not None else None,
+                    explanation=_opt(r, "explanation"),
+                    origin=_opt(r, "origin"),
+                ),
+            )
     return list(rows.values())
 
 

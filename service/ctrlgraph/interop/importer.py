@@ -27,8 +27,9 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from dataclasses import replace as replace_
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -41,6 +42,7 @@ from ctrlgraph.interop.model import (
     CGNS,
     FRAMEWORK_ID_PATTERN,
     IMPORTED_PREFIX,
+    INVERSE,
     IRI_PATTERN,
     RATIONALES,
     RELATIONSHIPS,
@@ -50,15 +52,19 @@ from ctrlgraph.interop.model import (
     ROLES,
     FrameworkDraft,
     ImportDraft,
+    ImportRefused,
+    LinkDraft,
     MappingDraft,
     Problems,
     RequirementDraft,
     Where,
     framework_graph,
+    link_iri_for,
     links_graph,
     mapping_iri_for,
     one_line,
     oscal_id,
+    pair_graph,
     refuse,
     relationship_choices,
     strength_problem,
@@ -108,25 +114,40 @@ def imported_frameworks(store: GraphStore) -> list[dict[str, object]]:
     ]
 
 
-class RequirementIndex:
-    """Finds a framework's requirement from whatever a file calls it."""
+def _norm(text: str) -> str:
+    """A reference as compared loosely: no spaces (also non-breaking), lower case."""
+    return re.sub(r"[\s\u00a0]+", "", text).lower()
 
-    def __init__(self, framework_id: str, entries: Iterable[tuple[str, Iterable[str]]]) -> None:
+
+class RequirementIndex:
+    """Finds a framework's requirement from whatever a file calls it: its key,
+    notation (any case, punctuation), IRI slug, OSCAL id, IRI, or an IRI it is
+    a skos:exactMatch of (a CISO Assistant node URN, an OSCAL id). ``resolve``
+    gives the requirement's key; ``iris`` maps keys to IRIs and ``equivalent``
+    keys to the IRI of the requirement of a declared-equivalent framework."""
+
+    def __init__(self, framework_id: str, entries: Iterable[tuple[str, str, Iterable[str]]]) -> None:
+        self.framework_id = framework_id
         self.iris: dict[str, str] = {}
+        self.notations: dict[str, str] = {}
+        self.equivalent: dict[str, str] = {}
         self._exact: dict[str, str] = {}
         self._keys: dict[str, str] = {}
-        for notation, extra in entries:
-            iri = requirement_iri(framework_id, notation)
-            self.iris[notation] = iri
-            self._exact[notation] = notation
+        for ident, notation, extra in entries:
+            iri = requirement_iri(framework_id, ident)
+            self.iris[ident] = iri
+            self.notations[ident] = notation
+            self._exact.setdefault(ident, ident)
             for key in (iri, *extra):
-                self._exact.setdefault(key, notation)
-            for key in (notation.lower(), slug(notation), oscal_id(notation)):
-                self._keys.setdefault(key, notation)
+                self._exact.setdefault(key, ident)
+                self._keys.setdefault(_norm(key), ident)
+            for key in (notation, ident):
+                for variant in (key.lower(), _norm(key), slug(key), oscal_id(key)):
+                    self._keys.setdefault(variant, ident)
 
     @classmethod
     def of_draft(cls, fw: FrameworkDraft) -> RequirementIndex:
-        return cls(fw.id, ((r.notation, r.exact_match) for r in fw.requirements))
+        return cls(fw.id, ((r.ident, r.notation, r.exact_match) for r in fw.requirements))
 
     @classmethod
     def of_store(cls, store: GraphStore, framework: str) -> RequirementIndex:
@@ -138,14 +159,31 @@ class RequirementIndex:
             if str(r["property"]) == str(SKOS.exactMatch):
                 extra[str(r["requirement"])].append(str(r["value"]))
         rows = _select(store, "framework_requirements", framework=Iri(framework))
-        return cls(framework_id, ((str(r["notation"]), extra.get(str(r["requirement"]), [])) for r in rows))
+        prefix = requirement_iri(framework_id, "x")[:-1]
+        entries: dict[str, tuple[str, str, list[str]]] = {}
+        for r in rows:
+            iri = str(r["requirement"])
+            ident = iri[len(prefix) :] if iri.startswith(prefix) else str(r["notation"])
+            entries.setdefault(ident, (ident, str(r["notation"]), extra.get(iri, [])))
+        index = cls(framework_id, entries.values())
+        for ident, iri in index.iris.items():
+            for match in extra.get(iri, []):
+                if match.startswith(ID) and not match.startswith(prefix):
+                    index.equivalent[ident] = match
+        return index
 
     def resolve(self, ref: str) -> str | None:
         ref = ref.strip()
-        found = self._exact.get(ref) or self._keys.get(ref.lower()) or self._keys.get(slug(ref))
-        if found is None and ":" in ref:  # a URN or CURIE ending in the reference
-            tail = ref.rsplit(":", 1)[-1].rsplit("/", 1)[-1]
-            found = self._keys.get(tail.lower()) or self._keys.get(slug(tail))
+        found = (
+            self._exact.get(ref)
+            or self._keys.get(ref.lower())
+            or self._keys.get(_norm(ref))
+            or self._keys.get(slug(ref))
+        )
+        if found is None and (":" in ref or "/" in ref or "#" in ref):  # a URN, CURIE or IRI ending in the reference
+            tail = re.split(r"[:/#]", ref)[-1]
+            if tail:
+                found = self._keys.get(tail.lower()) or self._keys.get(_norm(tail)) or self._keys.get(slug(tail))
         return found
 
 
@@ -189,6 +227,8 @@ class ImportResult:
     requirement_count: int
     mapping_count: int
     warnings: list[str]
+    #: Direct requirement -> requirement mappings this import adds.
+    link_count: int = 0
 
     def ntriples(self) -> dict[str, str]:
         return {iri: _ntriples(graph) for iri, graph in self.graphs.items()}
@@ -221,6 +261,7 @@ class ImportResult:
             "graphs": {iri: len(g) for iri, g in self.graphs.items()},
             "requirements": self.requirement_count,
             "mappings": self.mapping_count,
+            "links": self.link_count,
             "warnings": self.warnings,
         }
 
@@ -244,9 +285,15 @@ def _ntriples(graph: Graph) -> str:
 Progress = Callable[[str], None]
 
 
-def build_import(store: GraphStore, draft: ImportDraft, progress: Progress | None = None) -> ImportResult:
+def build_import(
+    store: GraphStore, draft: ImportDraft, progress: Progress | None = None, *, replace: bool = False
+) -> ImportResult:
     """Check a draft against itself and the store, build its graphs and
-    validate them with SHACL. Raises :class:`ImportRefused` on any problem."""
+    validate them with SHACL. Raises :class:`ImportRefused` on any problem.
+
+    Mappings add to what earlier imports stored for the same framework (or
+    framework pair); a mapping that contradicts a stored one is refused unless
+    ``replace`` is true, which replaces the stored mappings of those graphs."""
     step = progress or (lambda _: None)
     step("checking")
     context = StoreContext.read(store)
@@ -256,7 +303,7 @@ def build_import(store: GraphStore, draft: ImportDraft, progress: Progress | Non
     # Frameworks and their requirements -------------------------------------
     own: dict[str, FrameworkDraft] = {}
     for fw in draft.frameworks:
-        _check_framework_id(fw, context, own, problems)
+        _check_framework_id(fw, context, own, problems, warnings)
         own.setdefault(fw.id, fw)
         _check_requirements(fw, problems)
 
@@ -264,6 +311,8 @@ def build_import(store: GraphStore, draft: ImportDraft, progress: Progress | Non
     targets: dict[str, RequirementIndex] = {}
     for fw_id, fw in own.items():
         targets[fw_id] = RequirementIndex.of_draft(fw)
+        if fw.equivalent_to is not None:
+            _declare_equivalent(store, fw, targets[fw_id], context, problems, warnings)
     controls = ControlIndex(context.controls)
     seen: dict[tuple[str, str, str | None], Where] = {}
     mappings_by_framework: dict[str, list[MappingDraft]] = defaultdict(list)
@@ -285,8 +334,8 @@ def build_import(store: GraphStore, draft: ImportDraft, progress: Progress | Non
                 )
                 continue
             targets[m.framework] = RequirementIndex.of_store(store, context.imported[m.framework])
-        notation = targets[m.framework].resolve(m.ref)
-        if notation is None:
+        ident = targets[m.framework].resolve(m.ref)
+        if ident is None:
             problems.add(m.where.at("ref"), f"requirement {m.ref!r} is not in framework {m.framework!r}")
             continue
         control = None
@@ -296,17 +345,20 @@ def build_import(store: GraphStore, draft: ImportDraft, progress: Progress | Non
                 hint = controls.hint(m.control)
                 problems.add(m.where.at("control"), f"unknown control {m.control!r}{hint}")
                 continue
-        resolved = replace(m, ref=notation, control=control)
+        resolved = replace_(m, ref=ident, control=control)
         _check_mapping(resolved, problems)
-        key = (m.framework, notation, control)
+        key = (m.framework, ident, control)
         if key in seen:
             problems.add(
                 m.where,
-                f"duplicate mapping {notation!r} -> {control or 'no control'!r} (first given at {seen[key]})",
+                f"duplicate mapping {ident!r} -> {control or 'no control'!r} (first given at {seen[key]})",
             )
             continue
         seen[key] = m.where
         mappings_by_framework[m.framework].append(resolved)
+
+    # Direct requirement -> requirement mappings ----------------------------
+    links = _resolve_links(store, draft.links, own, targets, context, problems, warnings)
     problems.raise_if_any()
 
     # Build -----------------------------------------------------------------
@@ -315,10 +367,23 @@ def build_import(store: GraphStore, draft: ImportDraft, progress: Progress | Non
     origin: dict[str, Where] = {}
     requirement_count = 0
     for fw in own.values():
-        graphs[framework_graph(fw.id)] = _framework_graph(fw, origin)
+        graphs[framework_graph(fw.id)] = _framework_graph(fw, origin, targets[fw.id])
         requirement_count += len(fw.requirements)
+    mapping_count = 0
     for fw_id, items in mappings_by_framework.items():
-        graphs[links_graph(fw_id)] = _links_graph(fw_id, items, targets[fw_id].iris, context, origin)
+        graph = _links_graph(fw_id, items, targets[fw_id].iris, context, origin)
+        mapping_count += len(set(graph.subjects(RDF.type, CGNS.Mapping)))
+        if fw_id in context.imported and not replace:
+            graph = _merge_stored(store, links_graph(fw_id), graph, CGNS.Mapping, problems, warnings)
+        graphs[links_graph(fw_id)] = graph
+    link_count = 0
+    for pair, items in links.items():
+        graph = _pair_graph(items, origin)
+        link_count += len(items)
+        if not replace:
+            graph = _merge_stored(store, pair, graph, CGNS.RequirementLink, problems, warnings)
+        graphs[pair] = graph
+    problems.raise_if_any()
 
     # Validate --------------------------------------------------------------
     step("validating")
@@ -338,6 +403,11 @@ def build_import(store: GraphStore, draft: ImportDraft, progress: Progress | Non
     for iri in {str(o) for o in data.objects(None, CGNS.control)}:
         if iri in context.controls.values():
             data.add((URIRef(iri), RDF.type, CGNS.Control))
+    # The requirements a direct mapping names in other graphs (shipped or earlier imports) exist.
+    for prop in (CGNS.requirement, CGNS.targetRequirement):
+        for s, o in list(data.subject_objects(prop)):
+            if (s, RDF.type, CGNS.RequirementLink) in data and (o, RDF.type, CGNS.Requirement) not in data:
+                data.add((o, RDF.type, CGNS.Requirement))
     violations, unmapped = _shacl(data)
     for focus, message in violations:
         if focus in origin:
@@ -346,27 +416,61 @@ def build_import(store: GraphStore, draft: ImportDraft, progress: Progress | Non
             problems.add(Where(path=focus), f"an earlier imported mapping no longer fits: {message}")
         # other focus nodes are stored context (controls, an earlier import), valid when they were stored
     problems.raise_if_any("import refused by SHACL validation")
+    # Only this import's own requirements (not those a direct mapping names elsewhere).
+    unmapped = {str(data.value(URIRef(f), SKOS.notation) or f) for f in unmapped if f in origin}
     if unmapped:
         shown = ", ".join(sorted(unmapped)[:8])
         warnings.append(
             f"{len(unmapped)} assessable requirement(s) have no mapping yet (import a mapping set for them): "
             f"{shown}{' …' if len(unmapped) > 8 else ''}"
         )
+    frameworks = {*own, *mappings_by_framework}
+    for items in links.values():
+        for link in items:
+            frameworks.update((link.source_framework, link.target_framework))
     return ImportResult(
         format=draft.format,
         source_name=draft.source_name,
         graphs=graphs,
-        frameworks=sorted({*own, *mappings_by_framework}),
+        frameworks=sorted(frameworks),
         requirement_count=requirement_count,
-        mapping_count=sum(len(v) for v in mappings_by_framework.values()),
+        mapping_count=mapping_count,
         warnings=warnings,
+        link_count=link_count,
     )
 
 
+def _alternative_id(fw: FrameworkDraft, taken: Iterable[str]) -> str:
+    """Another id for a framework whose own id is a shipped one's: the id with the
+    publisher's name (the URN's namespace) appended (``iso27001-2022-intuitem``)."""
+    origin = next((m for m in fw.exact_match if m.startswith("urn:")), fw.source or "")
+    parts = origin.split(":")
+    suffix = slug(parts[1]) if origin.startswith("urn:") and len(parts) > 2 else slug(fw.publisher or "") or "imported"
+    candidate, n = f"{fw.id}-{suffix}"[:64].strip("-"), 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{fw.id}-{suffix}-{n}"[:64]
+    return candidate
+
+
 def _check_framework_id(
-    fw: FrameworkDraft, context: StoreContext, own: Mapping[str, FrameworkDraft], problems: Problems
+    fw: FrameworkDraft,
+    context: StoreContext,
+    own: Mapping[str, FrameworkDraft],
+    problems: Problems,
+    warnings: list[str],
 ) -> None:
     where = fw.where.at("framework")
+    if fw.id in context.shipped and fw.proposed_id:
+        # A third-party copy of a framework ctrlgraph ships (CISO Assistant's iso27001-2022):
+        # import it beside ours, declared equivalent, so mappings onto it land on ours.
+        shipped = fw.id
+        fw.id = _alternative_id(fw, {*context.shipped, *own})
+        fw.equivalent_to = fw.equivalent_to or shipped
+        warnings.append(
+            f"framework {shipped!r} is shipped with ctrlgraph: imported as {fw.id!r}, declared equivalent "
+            f"to {fw.equivalent_to!r} (requirements matched by notation)"
+        )
     if not FRAMEWORK_ID_PATTERN.match(fw.id):
         problems.add(
             where,
@@ -378,16 +482,47 @@ def _check_framework_id(
     elif fw.id in context.shipped:
         problems.add(
             where,
-            f"framework id {fw.id!r} collides with a framework shipped with ctrlgraph; import it under another id",
+            f"framework id {fw.id!r} collides with a framework shipped with ctrlgraph; import it under another id "
+            f"(and declare it equivalent to {fw.id!r} to have mappings onto it land on ours)",
         )
     if fw.id in own:
         problems.add(where, f"framework {fw.id!r} is defined twice in this file (first at {own[fw.id].where})")
     if not fw.title.strip():
         problems.add(fw.where.at("title"), "the framework needs a title")
+    if fw.equivalent_to is not None and fw.equivalent_to not in context.shipped:
+        problems.add(
+            fw.where.at("equivalent_to"),
+            f"{fw.equivalent_to!r} is not a framework shipped with ctrlgraph "
+            f"(shipped: {', '.join(sorted(context.shipped))})",
+        )
+
+
+def _declare_equivalent(
+    store: GraphStore,
+    fw: FrameworkDraft,
+    index: RequirementIndex,
+    context: StoreContext,
+    problems: Problems,
+    warnings: list[str],
+) -> None:
+    """Match an imported framework's requirements to the shipped one it is
+    declared equivalent to, by notation (any case, spaces ignored)."""
+    if fw.equivalent_to not in context.shipped:
+        return
+    ours = RequirementIndex.of_store(store, context.shipped[fw.equivalent_to])
+    by_notation = {_norm(n): ident for ident, n in ours.notations.items()}
+    for r in fw.requirements:
+        match = by_notation.get(_norm(r.notation))
+        if match is not None:
+            index.equivalent[r.ident] = ours.iris[match]
+    warnings.append(
+        f"{len(index.equivalent)} of {len(fw.requirements)} requirement(s) of {fw.id!r} matched "
+        f"{fw.equivalent_to!r} by notation"
+    )
 
 
 def _check_requirements(fw: FrameworkDraft, problems: Problems) -> None:
-    by_notation: dict[str, RequirementDraft] = {}
+    by_ident: dict[str, RequirementDraft] = {}
     by_slug: dict[str, RequirementDraft] = {}
     if not fw.requirements:
         problems.add(fw.where, f"framework {fw.id!r} has no requirements")
@@ -395,22 +530,22 @@ def _check_requirements(fw: FrameworkDraft, problems: Problems) -> None:
         if not r.notation.strip():
             problems.add(r.where.at("ref"), "the requirement has no reference (notation)")
             continue
-        if not slug(r.notation):
-            problems.add(r.where.at("ref"), f"reference {r.notation!r} has no letter or digit to build an IRI from")
+        if not slug(r.ident):
+            problems.add(r.where.at("ref"), f"reference {r.ident!r} has no letter or digit to build an IRI from")
             continue
-        if r.notation in by_notation:
-            problems.add(r.where.at("ref"), f"duplicate ref {r.notation!r} (first at {by_notation[r.notation].where})")
+        if r.ident in by_ident:
+            problems.add(r.where.at("ref"), f"duplicate ref {r.ident!r} (first at {by_ident[r.ident].where})")
             continue
-        other = by_slug.get(slug(r.notation))
+        other = by_slug.get(slug(r.ident))
         if other is not None:
             problems.add(
                 r.where.at("ref"),
-                f"ref {r.notation!r} and ref {other.notation!r} (at {other.where}) give the same IRI "
-                f"({slug(r.notation)!r}); make them differ by a letter or digit",
+                f"ref {r.ident!r} and ref {other.ident!r} (at {other.where}) give the same IRI "
+                f"({slug(r.ident)!r}); make them differ by a letter or digit",
             )
             continue
-        by_notation[r.notation] = r
-        by_slug[slug(r.notation)] = r
+        by_ident[r.ident] = r
+        by_slug[slug(r.ident)] = r
         if not r.title.strip():
             problems.add(r.where.at("title"), f"requirement {r.notation!r} has no title")
         if r.type is not None and r.type.lower() not in REQUIREMENT_TYPES:
@@ -427,21 +562,31 @@ def _check_requirements(fw: FrameworkDraft, problems: Problems) -> None:
         for category in r.risk_categories:
             if category not in RISK_CATEGORIES:
                 problems.add(r.where, f"unknown risk category {category!r}; use one of: {', '.join(RISK_CATEGORIES)}")
+    missing: dict[str, list[RequirementDraft]] = defaultdict(list)
     for r in fw.requirements:
-        if r.parent is not None and r.parent not in by_notation and by_notation.get(r.notation) is r:
-            problems.add(
-                r.where.at("parent"), f"parent {r.parent!r} of {r.notation!r} is not a requirement of {fw.id!r}"
-            )
-    # Cycles (a parent chain that comes back).
+        if r.parent is not None and r.parent not in by_ident and by_ident.get(r.ident) is r:
+            missing[r.parent].append(r)
+    # One root cause, one problem: a missing parent is reported once, however many children name it.
+    for parent, children in missing.items():
+        first = children[0]
+        others = f" (and {len(children) - 1} other requirement(s))" if len(children) > 1 else ""
+        problems.add(
+            first.where.at("parent"),
+            f"parent {parent!r} of {first.notation!r} is not a requirement of {fw.id!r}{others}",
+        )
+    # Cycles (a parent chain that comes back), each reported once.
+    in_cycle: set[str] = set()
     for r in fw.requirements:
         seen: set[str] = set()
         node: RequirementDraft | None = r
         while node is not None and node.parent is not None:
-            if node.notation in seen:
-                problems.add(r.where.at("parent"), f"the parent chain of {r.notation!r} loops back on itself")
+            if node.ident in seen:
+                if node.ident not in in_cycle:
+                    in_cycle.update(seen)
+                    problems.add(r.where.at("parent"), f"the parent chain of {r.notation!r} loops back on itself")
                 break
-            seen.add(node.notation)
-            node = by_notation.get(node.parent)
+            seen.add(node.ident)
+            node = by_ident.get(node.parent)
 
 
 def _check_mapping(m: MappingDraft, problems: Problems) -> None:
@@ -465,7 +610,202 @@ def _check_mapping(m: MappingDraft, problems: Problems) -> None:
         problems.add(m.where.at("explanation"), "the mapping needs a one-line explanation")
 
 
-def _framework_graph(fw: FrameworkDraft, origin: dict[str, Where]) -> Graph:
+@dataclass
+class _Link:
+    """A direct mapping resolved to the IRIs of its two requirements."""
+
+    source: str
+    target: str
+    source_framework: str
+    target_framework: str
+    draft: LinkDraft
+
+
+class _Frameworks:
+    """Finds a framework from whatever a file calls it: its id, IRI, an IRI or
+    URN it is a skos:exactMatch of, or a URN whose last segment is its id."""
+
+    def __init__(
+        self, store: GraphStore, own: Mapping[str, FrameworkDraft], targets: dict[str, RequirementIndex]
+    ) -> None:
+        self.store = store
+        self.targets = targets
+        self.iris: dict[str, str] = {}
+        self.keys: dict[str, str] = {}
+        for r in _select(store, "interop/framework_matches"):
+            fid = str(r["id"])
+            self.iris[fid] = str(r["framework"])
+            for key in (fid, str(r["framework"]), *([str(r["match"])] if r.get("match") else [])):
+                self.keys.setdefault(_norm(key), fid)
+        for fid, fw in own.items():  # this file's frameworks win over stored ones
+            self.iris[fid] = framework_iri(fid)
+            for key in (fid, framework_iri(fid), *fw.exact_match):
+                self.keys[_norm(key)] = fid
+
+    def resolve(self, ref: str) -> str | None:
+        found = self.keys.get(_norm(ref))
+        if found is None and ":" in ref:
+            tail = _norm(re.split(r"[:/#]", ref)[-1])
+            found = self.keys.get(tail) or self.keys.get(slug(tail))
+        return found
+
+    def index(self, fid: str) -> RequirementIndex:
+        if fid not in self.targets:
+            self.targets[fid] = RequirementIndex.of_store(self.store, self.iris[fid])
+        return self.targets[fid]
+
+
+def _resolve_links(
+    store: GraphStore,
+    drafts: Sequence[LinkDraft],
+    own: Mapping[str, FrameworkDraft],
+    targets: dict[str, RequirementIndex],
+    context: StoreContext,
+    problems: Problems,
+    warnings: list[str],
+) -> dict[str, list[_Link]]:
+    """Direct mappings by the named graph they go to (one per framework pair),
+    each side resolved to a requirement IRI (a declared-equivalent framework's
+    requirement wins: mappings onto a third-party copy land on ours). The
+    reverse set a converter adds (b -> a with the inverse relationship) and
+    repeats are dropped; contradictions are problems."""
+    if not drafts:
+        return {}
+    frameworks = _Frameworks(store, own, targets)
+    framework_of = {iri: fid for fid, iri in frameworks.iris.items()}
+    unknown: dict[str, list[Where]] = defaultdict(list)
+    missing: dict[tuple[str, str], list[Where]] = defaultdict(list)
+    kept: dict[tuple[str, str], _Link] = {}
+    duplicates = reverse = 0
+    for link in drafts:
+        sides: list[tuple[str, str]] = []
+        for fw_ref, ref in ((link.source_framework, link.source_ref), (link.target_framework, link.target_ref)):
+            fid = frameworks.resolve(fw_ref)
+            if fid is None:
+                unknown[fw_ref].append(link.where)
+                break
+            index = frameworks.index(fid)
+            ident = index.resolve(ref)
+            if ident is None:
+                missing[(fid, ref)].append(link.where)
+                break
+            iri = index.equivalent.get(ident, index.iris[ident])
+            sides.append((iri, framework_of.get(iri.rsplit("/", 1)[0], fid)))
+        if len(sides) != 2:
+            continue
+        if link.relationship not in RELATIONSHIPS:
+            problems.add(link.where.at("relationship"), f"unknown relationship {link.relationship!r}")
+            continue
+        if link.rationale is not None and link.rationale not in RATIONALES:
+            problems.add(
+                link.where.at("rationale"), f"unknown rationale {link.rationale!r}; use one of: {', '.join(RATIONALES)}"
+            )
+            continue
+        if link.strength is not None:
+            reason = strength_problem(link.relationship, link.strength)
+            if reason:
+                problems.add(link.where.at("strength"), reason)
+                continue
+        (source, source_fw), (target, target_fw) = sides
+        first = kept.get((source, target))
+        if first is not None:
+            if first.draft.relationship != link.relationship:
+                problems.add(
+                    link.where.at("relationship"),
+                    f"{link.relationship!r} contradicts {first.draft.relationship!r} given for the same pair "
+                    f"at {first.draft.where}",
+                )
+            duplicates += 1
+            continue
+        back = kept.get((target, source))
+        if back is not None:
+            if back.draft.relationship != INVERSE[link.relationship]:
+                problems.add(
+                    link.where.at("relationship"),
+                    f"{link.relationship!r} contradicts the reverse mapping given at {back.draft.where} "
+                    f"({back.draft.relationship!r}, whose inverse is {INVERSE[back.draft.relationship]!r})",
+                )
+            reverse += 1
+            continue
+        kept[(source, target)] = _Link(source, target, source_fw, target_fw, link)
+    for fw_ref, places in unknown.items():
+        more = f" (and {len(places) - 1} other mapping(s))" if len(places) > 1 else ""
+        known = ", ".join(sorted(frameworks.iris))
+        problems.add(
+            places[0],
+            f"unknown framework {fw_ref!r}{more}: import it first, or name one of: {known}",
+        )
+    for (fid, ref), places in missing.items():
+        more = f" (and {len(places) - 1} other mapping(s))" if len(places) > 1 else ""
+        problems.add(places[0], f"requirement {ref!r} is not in framework {fid!r}{more}")
+    if duplicates or reverse:
+        warnings.append(
+            f"dropped {duplicates} repeated mapping(s) and {reverse} mapping(s) of a reverse set "
+            "(each pair is stored once and read both ways)"
+        )
+    by_graph: dict[str, list[_Link]] = defaultdict(list)
+    for item in kept.values():
+        by_graph[pair_graph(item.source_framework, item.target_framework)].append(item)
+    return by_graph
+
+
+def _pair_graph(items: Iterable[_Link], origin: dict[str, Where]) -> Graph:
+    g = Graph()
+    for item in items:
+        link = item.draft
+        node = URIRef(link_iri_for(item.source, item.target))
+        origin[str(node)] = link.where
+        g.add((node, RDF.type, CGNS.RequirementLink))
+        g.add((node, CGNS.requirement, URIRef(item.source)))
+        g.add((node, CGNS.targetRequirement, URIRef(item.target)))
+        g.add((node, CGNS.relationship, CGNS[RELATIONSHIPS[link.relationship]]))
+        if link.rationale is not None:
+            g.add((node, CGNS.rationale, CGNS[link.rationale]))
+        if link.strength is not None:
+            g.add((node, CGNS.strength, Literal(link.strength)))
+        if link.explanation:
+            g.add((node, DCTERMS.description, Literal(one_line(link.explanation), lang="en")))
+        g.add((node, DCTERMS.source, Literal(one_line(link.source))))
+        if link.predicate and IRI_PATTERN.match(link.predicate):
+            g.add((node, CGNS.mappingPredicate, URIRef(link.predicate)))
+        if link.confidence is not None:
+            g.add((node, CGNS.confidence, Literal(link.confidence, datatype=XSD.decimal)))
+    return g
+
+
+def _merge_stored(
+    store: GraphStore, graph_iri: str, new: Graph, kind: URIRef, problems: Problems, warnings: list[str]
+) -> Graph:
+    """An import adds to the mappings stored in ``graph_iri`` by earlier imports.
+    The same mapping again is kept once; a mapping that states another
+    relationship for the same pair is a problem (``replace=true`` replaces)."""
+    stored = _stored_graph(store, graph_iri)
+    if not len(stored):
+        return new
+    same = 0
+    for node in set(new.subjects(RDF.type, kind)):
+        before = stored.value(node, CGNS.relationship)
+        if before is None:
+            continue
+        now = new.value(node, CGNS.relationship)
+        if now != before:
+            source = stored.value(node, DCTERMS.source)
+            problems.add(
+                Where(path=str(node)),
+                f"an earlier import ({source}) stored relationship {before.rsplit('#', 1)[-1]!r} for this pair, "
+                f"this one says {str(now).rsplit('#', 1)[-1]!r}: import with replace=true to replace the stored "
+                "mappings",
+            )
+            continue
+        same += 1
+        for triple in list(new.triples((node, None, None))):
+            new.remove(triple)
+    if same:
+        warnings.append(f"{same} mapping(s) were already stored by an earlier import and are kept once")
+    return stored + new
+
+
+def _framework_graph(fw: FrameworkDraft, origin: dict[str, Where], index: RequirementIndex) -> Graph:
     g = Graph()
     fw_node = URIRef(framework_iri(fw.id))
     origin[str(fw_node)] = fw.where
@@ -485,9 +825,14 @@ def _framework_graph(fw: FrameworkDraft, origin: dict[str, Where]) -> Graph:
     if fw.source:
         is_iri = bool(IRI_PATTERN.match(fw.source))
         g.add((fw_node, DCTERMS.source, URIRef(fw.source) if is_iri else Literal(fw.source)))
+    for iri in fw.exact_match:
+        if IRI_PATTERN.match(iri):
+            g.add((fw_node, SKOS.exactMatch, URIRef(iri)))
+    if fw.equivalent_to is not None:
+        g.add((fw_node, SKOS.exactMatch, URIRef(framework_iri(fw.equivalent_to))))
     has_children = {r.parent for r in fw.requirements if r.parent is not None}
     for order, r in enumerate(fw.requirements, start=1):
-        node = URIRef(requirement_iri(fw.id, r.notation))
+        node = URIRef(requirement_iri(fw.id, r.ident))
         origin[str(node)] = r.where
         g.add((node, RDF.type, CGNS.Requirement))
         g.add((node, SKOS.inScheme, fw_node))
@@ -499,7 +844,7 @@ def _framework_graph(fw: FrameworkDraft, origin: dict[str, Where]) -> Graph:
             g.add((node, SKOS.broader, URIRef(requirement_iri(fw.id, r.parent))))
         kind = REQUIREMENT_TYPES.get((r.type or "ClauseType").lower(), "ClauseType")
         g.add((node, CGNS.requirementType, CGNS[kind]))
-        assessable = r.assessable if r.assessable is not None else r.notation not in has_children
+        assessable = r.assessable if r.assessable is not None else r.ident not in has_children
         g.add((node, CGNS.assessable, Literal(assessable)))
         g.add((node, CGNS.documentOrder, Literal(order)))
         if r.definition:
@@ -514,6 +859,8 @@ def _framework_graph(fw: FrameworkDraft, origin: dict[str, Where]) -> Graph:
             g.add((node, CGNS.appliesToRiskCategory, CGNS[category]))
         for iri in r.exact_match:
             g.add((node, SKOS.exactMatch, URIRef(iri)))
+        if r.ident in index.equivalent:
+            g.add((node, SKOS.exactMatch, URIRef(index.equivalent[r.ident])))
     return g
 
 
@@ -579,8 +926,7 @@ def _shacl(data: Graph) -> tuple[list[tuple[str, str]], set[str]]:
     unmapped: set[str] = set()
     for v in outcome.violations:
         if v.shape == _MAPPED_SHAPE:
-            notation = data.value(URIRef(v.focus), SKOS.notation)
-            unmapped.add(str(notation) if notation is not None else v.focus)
+            unmapped.add(v.focus)
             continue
         path = v.path.rsplit("#", 1)[-1].rsplit("/", 1)[-1] if v.path else None
         detail = f" ({path}" + (f" = {v.value!r}" if v.value else "") + ")" if path else ""
@@ -635,6 +981,12 @@ def remove_import(store: GraphStore, framework_id: str) -> list[str]:
             f"no imported framework {framework_id!r} (imported: {', '.join(sorted(context.imported)) or 'none'})",
         )
     graphs = [framework_graph(framework_id), links_graph(framework_id)]
+    # Direct mappings to or from the framework go with it.
+    crosswalks = IMPORTED_PREFIX + "crosswalk/"
+    for row in imported_frameworks(store):
+        graph = str(row["graph"])
+        if graph.startswith(crosswalks) and framework_id in graph[len(crosswalks) :].split("/"):
+            graphs.append(graph)
     store.replace_graphs(
         dict.fromkeys(graphs, ""),
         extra_update=combine_updates([_meta_update(dict.fromkeys(graphs)), _derive()]),
@@ -650,10 +1002,20 @@ def _flush(store: GraphStore) -> None:
 
 
 def run_import(
-    store: GraphStore, draft: ImportDraft, *, write: bool = True, progress: Progress | None = None
+    store: GraphStore,
+    draft: ImportDraft,
+    *,
+    write: bool = True,
+    progress: Progress | None = None,
+    replace: bool = False,
 ) -> ImportResult:
-    """Check, validate and (unless ``write`` is false) store a parsed draft."""
-    result = build_import(store, draft, progress)
+    """Check, validate and (unless ``write`` is false) store a parsed draft.
+    ``replace``: mappings replace those earlier imports stored for the same
+    framework or framework pair (by default they add, and a contradiction is refused)."""
+    try:
+        result = build_import(store, draft, progress, replace=replace)
+    except ImportRefused as exc:
+        raise exc.in_file(draft.source_name) from None
     if write:
         (progress or (lambda _: None))("writing")
         apply_import(store, result)

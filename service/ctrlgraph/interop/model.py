@@ -113,12 +113,29 @@ class ImportRefused(Exception):
     """The input cannot be imported; nothing was written. ``problems`` says
     where and why (row or line, column, reason)."""
 
-    def __init__(self, problems: Sequence[Problem], summary: str = "import refused") -> None:
+    def __init__(
+        self, problems: Sequence[Problem], summary: str = "import refused", *, total: int | None = None
+    ) -> None:
         self.problems = list(problems)
         self.summary = summary
+        #: How many problems were found (``problems`` keeps the first few hundred).
+        self.total = max(total or 0, len(self.problems))
+        #: The file the problems are in (set by whoever knows it).
+        self.file: str | None = None
+        super().__init__(self._text())
+
+    def _text(self) -> str:
         shown = "; ".join(str(p) for p in self.problems[:10])
-        more = f" (and {len(self.problems) - 10} more)" if len(self.problems) > 10 else ""
-        super().__init__(f"{summary}: {len(self.problems)} problem(s), nothing was imported: {shown}{more}")
+        more = f" (and {self.total - 10} more)" if self.total > 10 else ""
+        name = f"{self.file}: " if self.file else ""
+        return f"{name}{self.summary}: {self.total} problem(s), nothing was imported: {shown}{more}"
+
+    def in_file(self, name: str) -> ImportRefused:
+        """Name the file the problems are in (once)."""
+        if self.file is None:
+            self.file = name
+            self.args = (self._text(),)
+        return self
 
 
 def refuse(where: Where, message: str) -> ImportRefused:
@@ -131,17 +148,20 @@ class Problems:
     def __init__(self, limit: int = 200) -> None:
         self.items: list[Problem] = []
         self.limit = limit
+        #: Every problem added, also those past ``limit`` (the count reported is true).
+        self.count = 0
 
     def add(self, where: Where, message: str) -> None:
+        self.count += 1
         if len(self.items) < self.limit:
             self.items.append(Problem(where, message))
 
     def __bool__(self) -> bool:
-        return bool(self.items)
+        return self.count > 0
 
     def raise_if_any(self, summary: str = "import refused") -> None:
-        if self.items:
-            raise ImportRefused(self.items, summary)
+        if self.count:
+            raise ImportRefused(self.items, summary, total=self.count)
 
 
 # --------------------------------------------------------------------------
@@ -152,6 +172,10 @@ class RequirementDraft:
     notation: str
     title: str
     where: Where
+    #: The requirement's key inside its framework (the IRI is built from it) when the
+    #: notation cannot be one (e.g. CISO Assistant node URNs: refs repeat). None: the notation.
+    key: str | None = None
+    #: The parent's key (or notation, when keys are notations).
     parent: str | None = None
     #: None: assessable when it has no children (a leaf).
     assessable: bool | None = None
@@ -164,6 +188,11 @@ class RequirementDraft:
     risk_categories: list[str] = field(default_factory=list)
     #: IRIs (e.g. URNs of the source library's nodes) recorded as skos:exactMatch.
     exact_match: list[str] = field(default_factory=list)
+
+    @property
+    def ident(self) -> str:
+        """What identifies the requirement inside its framework: the key, else the notation."""
+        return self.key if self.key is not None else self.notation
 
 
 @dataclass
@@ -181,6 +210,14 @@ class FrameworkDraft:
     #: dcterms:issued, YYYY-MM-DD
     issued: str | None = None
     requirements: list[RequirementDraft] = field(default_factory=list)
+    #: IRIs the source calls this framework (e.g. a CISO Assistant framework URN): skos:exactMatch.
+    exact_match: list[str] = field(default_factory=list)
+    #: A framework shipped with ctrlgraph this one is declared to be (requirements matched by
+    #: notation get skos:exactMatch to ours, so third-party mappings onto it land on ours).
+    equivalent_to: str | None = None
+    #: True when the id was read from the file (not given by the user): on a clash with a
+    #: shipped framework the import then takes another id and declares the two equivalent.
+    proposed_id: bool = False
 
 
 @dataclass
@@ -203,11 +240,38 @@ class MappingDraft:
 
 
 @dataclass
+class LinkDraft:
+    """One direct requirement -> requirement mapping ("source RELATIONSHIP
+    target", NIST IR 8477), as the file gives it. Frameworks are named by id,
+    IRI or URN (a framework's own, or one it is a skos:exactMatch of);
+    requirements by anything :class:`~ctrlgraph.interop.importer.RequirementIndex`
+    resolves (notation, OSCAL id or label, node URN). Strength and rationale
+    are optional: most published crosswalks give neither."""
+
+    source_framework: str
+    source_ref: str
+    target_framework: str
+    target_ref: str
+    relationship: str
+    where: Where
+    #: Who states it: the mapping set, collection or file (dcterms:source).
+    source: str
+    rationale: str | None = None
+    strength: int | None = None
+    explanation: str | None = None
+    #: The predicate as the file wrote it (e.g. skos:closeMatch), kept beside the relationship.
+    predicate: str | None = None
+    #: A confidence the file gives (0-1), kept as given.
+    confidence: float | None = None
+
+
+@dataclass
 class ImportDraft:
     format: str
     source_name: str
     frameworks: list[FrameworkDraft] = field(default_factory=list)
     mappings: list[MappingDraft] = field(default_factory=list)
+    links: list[LinkDraft] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -330,6 +394,30 @@ def framework_graph(framework_id: str) -> str:
 
 def links_graph(framework_id: str) -> str:
     return IMPORTED_PREFIX + framework_id + "-links"
+
+
+#: The inverse of each relationship ("a REL b" -> "b INVERSE a").
+INVERSE = {
+    "equal": "equal",
+    "subset of": "superset of",
+    "superset of": "subset of",
+    "intersects with": "intersects with",
+    "no relationship": "no relationship",
+}
+
+
+def pair_graph(a: str, b: str) -> str:
+    """The named graph of the direct mappings between two frameworks (either direction)."""
+    first, second = sorted((a, b))
+    return f"{IMPORTED_PREFIX}crosswalk/{first}/{second}"
+
+
+def link_iri_for(source: str, target: str) -> str:
+    """A direct mapping's IRI, from the IRIs of its two requirements."""
+    import hashlib
+
+    digest = hashlib.sha256(f"{source} {target}".encode()).hexdigest()[:20]
+    return f"{ID}link/imported/{digest}"
 
 
 def mapping_iri_for(framework_id: str, notation: str, control: str | None) -> str:

@@ -28,6 +28,7 @@ from ctrlgraph.interop.ciso_assistant.writer import (
     CONTROLS_URN,
     URN,
     controls_library,
+    crosswalk_library,
     framework_library,
     mapping_library,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "CONTROL_CATALOG_IDS",
     "URN",
     "controls_library",
+    "crosswalk_library",
     "framework_library",
     "mapping_library",
     "parse",

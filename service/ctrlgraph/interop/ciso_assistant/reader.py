@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
 
 from ctrlgraph.interop.model import (
+    FRAMEWORK_ID_PATTERN,
     FrameworkDraft,
     ImportDraft,
+    LinkDraft,
     MappingDraft,
     Problems,
     RequirementDraft,
@@ -22,6 +25,7 @@ from ctrlgraph.interop.model import (
     parse_strength,
     refuse,
 )
+from ctrlgraph.iri import slug
 
 CONTROL_CATALOG_IDS = ("ctrlgraph-controls", "controls")
 
@@ -54,7 +58,28 @@ def _tail(urn: str) -> str:
     return urn.rsplit(":", 1)[-1]
 
 
-def parse(data: bytes | str, source_name: str = "library.yaml", framework_id: str | None = None) -> ImportDraft:
+def norm_urn(urn: str) -> str:
+    """A URN as CISO Assistant compares it: no (non-breaking) spaces, lower case."""
+    return re.sub(r"[\s\u00a0]+", "", urn).lower()
+
+
+def _clean_urn(value: object) -> str | None:
+    """A URN cell with stray (non-breaking) spaces removed, case kept."""
+    text = clean_text(value)
+    return re.sub(r"[\s\u00a0]+", "", text) if text else None
+
+
+def _framework_id(urn: str) -> str:
+    """The id a framework URN proposes: its last segment, when it is a valid id."""
+    tail = _tail(urn).lower()
+    return tail if FRAMEWORK_ID_PATTERN.match(tail) else framework_id_from(tail)
+
+
+def parse(
+    data: bytes | str,
+    source_name: str = "library.yaml",
+    framework_id: str | None = None,
+) -> ImportDraft:
     """A CISO Assistant library (framework and/or mapping sets) as a draft."""
     try:
         text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
@@ -84,14 +109,11 @@ def parse(data: bytes | str, source_name: str = "library.yaml", framework_id: st
         raise refuse(
             _where(objects, "objects"), "the library holds several frameworks; a new id can only be given for one"
         )
-    ids_by_urn: dict[str, str] = {}
     for index, fw in enumerate(frameworks):
         path = "objects.framework" if "framework" in objects else f"objects.frameworks[{index}]"
-        parsed = _framework(fw, path, library, framework_id, source_name, problems)
+        parsed = _framework(fw, path, library, framework_id, problems)
         if parsed is not None:
             draft.frameworks.append(parsed)
-            if isinstance(fw, dict) and fw.get("urn"):
-                ids_by_urn[str(fw["urn"]).lower()] = parsed.id
 
     sets = objects.get("requirement_mapping_sets")
     if sets is None and objects.get("requirement_mapping_set") is not None:
@@ -105,21 +127,21 @@ def parse(data: bytes | str, source_name: str = "library.yaml", framework_id: st
             if "requirement_mapping_set" in objects
             else (f"objects.requirement_mapping_sets[{index}]")
         )
-        _mapping_set(mapping_set, path, ids_by_urn, framework_id, problems, draft)
+        _mapping_set(mapping_set, path, framework_id, problems, draft)
 
-    if not draft.frameworks and not draft.mappings and not problems:
+    if not draft.frameworks and not draft.mappings and not draft.links and not problems:
         problems.add(_where(objects, "objects"), "the library holds no framework and no requirement mapping set")
     problems.raise_if_any("CISO Assistant library refused")
     return draft
 
 
 def _framework(
-    fw: object, path: str, library: dict[str, Any], framework_id: str | None, source_name: str, problems: Problems
+    fw: object, path: str, library: dict[str, Any], framework_id: str | None, problems: Problems
 ) -> FrameworkDraft | None:
     if not isinstance(fw, dict):
         problems.add(_where(fw, path), "a framework must be a mapping")
         return None
-    urn = clean_text(fw.get("urn"))
+    urn = _clean_urn(fw.get("urn"))
     title = clean_text(fw.get("name")) or clean_text(fw.get("ref_id"))
     if not urn:
         problems.add(_where(fw, path).at("urn"), "the framework has no urn")
@@ -127,91 +149,95 @@ def _framework(
         problems.add(_where(fw, path).at("name"), "the framework has no name")
     if not urn or not title:
         return None
+    version = library.get("version")
     draft = FrameworkDraft(
-        id=framework_id or framework_id_from(_tail(urn)),
+        id=framework_id or _framework_id(urn),
         title=title,
         where=_where(fw, path),
         publisher=clean_text(library.get("provider")) or clean_text(library.get("packager")),
-        version=clean_text(library.get("version")),
+        version=None if version is None else str(version),
         description=clean_text(fw.get("description")) or clean_text(library.get("description")),
         rights=clean_text(library.get("copyright")),
-        source=clean_text(library.get("urn")) or urn,
+        source=_clean_urn(library.get("urn")) or urn,
+        exact_match=[urn],
+        proposed_id=framework_id is None,
     )
     nodes = fw.get("requirement_nodes")
     if not isinstance(nodes, list) or not nodes:
         problems.add(_where(fw, path).at("requirement_nodes"), "the framework has no requirement_nodes list")
         return draft
-    notation_by_urn: dict[str, str] = {}
-    depth_by_urn: dict[str, int] = {}
+    # Nodes are keyed by URN, as CISO Assistant keys them: ref_ids may repeat or differ
+    # only in punctuation; the notation keeps the ref_id as given. depth is informational.
+    keys: dict[str, str] = {}  # normalised URN -> requirement key (IRI local name)
+    used: set[str] = set()
+    for index, node in enumerate(nodes):
+        if not isinstance(node, dict) or not _clean_urn(node.get("urn")):
+            continue
+        urn_key = norm_urn(str(node["urn"]))
+        if urn_key in keys:
+            continue
+        base = slug(_tail(urn_key)) or f"node-{index + 1}"
+        key, n = base, 1
+        while key in used:
+            n += 1
+            key = f"{base}-{n}"
+        used.add(key)
+        keys[urn_key] = key
+    seen: dict[str, Where] = {}
+    missing_parents: dict[str, list[Where]] = {}
     for index, node in enumerate(nodes):
         npath = f"{path}.requirement_nodes[{index}]"
         where = _where(node, npath)
         if not isinstance(node, dict):
             problems.add(where, "a requirement node must be a mapping")
             continue
-        node_urn = clean_text(node.get("urn"))
+        node_urn = _clean_urn(node.get("urn"))
         if not node_urn:
             problems.add(where.at("urn"), "the requirement node has no urn")
             continue
-        key = node_urn.lower()
-        if key in notation_by_urn:
-            problems.add(where.at("urn"), f"duplicate urn {node_urn!r}")
+        urn_key = norm_urn(node_urn)
+        if urn_key in seen:
+            problems.add(where.at("urn"), f"duplicate urn {node_urn!r} (first at {seen[urn_key]})")
             continue
+        seen[urn_key] = where
         notation = clean_text(node.get("ref_id")) or _tail(node_urn)
         description = clean_text(node.get("description"))
         name = clean_text(node.get("name"))
         title = name or (
             one_line(description)[:80] + ("…" if len(one_line(description)) > 80 else "") if description else notation
         )
-        parent_urn = clean_text(node.get("parent_urn"))
+        parent_urn = _clean_urn(node.get("parent_urn"))
         parent = None
         if parent_urn is not None:
-            parent = notation_by_urn.get(parent_urn.lower())
+            parent = keys.get(norm_urn(parent_urn))
             if parent is None:
-                problems.add(
-                    where.at("parent_urn"),
-                    f"parent {parent_urn!r} not found (a parent must be listed before its children)",
-                )
-                continue
-        depth = node.get("depth")
-        if depth is not None:
-            if not isinstance(depth, int) or depth < 1:
-                problems.add(where.at("depth"), f"depth {depth!r} is not a positive whole number")
-                continue
-            expected = depth_by_urn[parent_urn.lower()] + 1 if parent_urn else 1
-            if depth != expected:
-                problems.add(
-                    where.at("depth"),
-                    f"depth {depth} does not match the tree (expected {expected}"
-                    f"{' below ' + repr(parent) if parent else ' for a node without parent_urn'})",
-                )
-                continue
-            depth_by_urn[key] = depth
-        else:
-            depth_by_urn[key] = depth_by_urn[parent_urn.lower()] + 1 if parent_urn else 1
+                missing_parents.setdefault(parent_urn, []).append(where.at("parent_urn"))
         assessable = parse_bool(node.get("assessable"))
         if isinstance(assessable, str):
             problems.add(where.at("assessable"), assessable)
-            continue
-        notation_by_urn[key] = notation
+            assessable = None
         draft.requirements.append(
             RequirementDraft(
                 notation=notation,
                 title=title,
                 where=where,
+                key=keys[urn_key],
                 parent=parent,
                 assessable=assessable,
                 definition=description,
                 exact_match=[node_urn],
             )
         )
+    # One root cause, one problem: a missing parent is reported once, with how many nodes name it.
+    for parent_urn, places in missing_parents.items():
+        others = f" (and {len(places) - 1} other node(s))" if len(places) > 1 else ""
+        problems.add(places[0], f"parent {parent_urn!r} not found among this framework's requirement nodes{others}")
     return draft
 
 
 def _mapping_set(
     mapping_set: object,
     path: str,
-    ids_by_urn: dict[str, str],
     framework_id: str | None,
     problems: Problems,
     draft: ImportDraft,
@@ -220,20 +246,13 @@ def _mapping_set(
     if not isinstance(mapping_set, dict):
         problems.add(where, "a requirement mapping set must be a mapping")
         return
-    source_urn = clean_text(mapping_set.get("source_framework_urn"))
-    target_urn = clean_text(mapping_set.get("target_framework_urn"))
+    source_urn = _clean_urn(mapping_set.get("source_framework_urn"))
+    target_urn = _clean_urn(mapping_set.get("target_framework_urn"))
     if not source_urn or not target_urn:
         problems.add(where, "the mapping set needs source_framework_urn and target_framework_urn")
         return
-    if _tail(target_urn).lower() not in CONTROL_CATALOG_IDS:
-        problems.add(
-            where.at("target_framework_urn"),
-            f"target framework {target_urn!r} is not the ctrlgraph common controls (a URN ending in "
-            "':ctrlgraph-controls'): only requirement -> common control mappings can be imported",
-        )
-        return
-    fid = ids_by_urn.get(source_urn.lower()) or framework_id or framework_id_from(_tail(source_urn))
-    set_urn = clean_text(mapping_set.get("urn")) or clean_text(mapping_set.get("ref_id")) or path
+    to_controls = _tail(target_urn).lower() in CONTROL_CATALOG_IDS
+    set_urn = _clean_urn(mapping_set.get("urn")) or clean_text(mapping_set.get("ref_id")) or path
     items = mapping_set.get("requirement_mappings")
     if not isinstance(items, list) or not items:
         problems.add(where.at("requirement_mappings"), "the mapping set has no requirement_mappings list")
@@ -243,8 +262,8 @@ def _mapping_set(
         if not isinstance(item, dict):
             problems.add(iwhere, "a requirement mapping must be a mapping")
             continue
-        source = clean_text(item.get("source_requirement_urn"))
-        target = clean_text(item.get("target_requirement_urn"))
+        source = _clean_urn(item.get("source_requirement_urn"))
+        target = _clean_urn(item.get("target_requirement_urn"))
         if not source:
             problems.add(iwhere.at("source_requirement_urn"), "missing source_requirement_urn")
             continue
@@ -256,29 +275,44 @@ def _mapping_set(
                 f"bad relationship {raw!r}; use equal, subset, superset, intersect or not_related",
             )
             continue
-        if not target and relationship != "no relationship":
+        if not target and (relationship != "no relationship" or not to_controls):
             problems.add(iwhere.at("target_requirement_urn"), "missing target_requirement_urn")
             continue
-        rationale = (clean_text(item.get("rationale")) or "semantic").lower()
+        rationale = clean_text(item.get("rationale"))
         raw_strength = item.get("strength_of_relationship", item.get("strength"))
-        strength: int | None
-        if raw_strength is None:
-            strength = default_strength(relationship)
-        else:
+        strength: int | None = None
+        if raw_strength is not None:
             parsed = parse_strength(raw_strength)
             if isinstance(parsed, str):
                 problems.add(iwhere.at("strength_of_relationship"), f"strength {parsed}")
                 continue
             strength = parsed
+        annotation = clean_text(item.get("annotation"))
+        if not to_controls:
+            draft.links.append(
+                LinkDraft(
+                    source_framework=source_urn,
+                    source_ref=source,
+                    target_framework=target_urn,
+                    target_ref=str(target),
+                    relationship=relationship,
+                    where=iwhere,
+                    source=f"CISO Assistant mapping set {set_urn}",
+                    rationale=rationale.lower() if rationale else None,
+                    strength=strength,
+                    explanation=annotation,
+                )
+            )
+            continue
         draft.mappings.append(
             MappingDraft(
-                framework=fid,
+                framework=framework_id or _framework_id(source_urn),
                 ref=source,
                 control=target,
                 relationship=relationship,
-                rationale=rationale,
-                strength=strength,
-                explanation=clean_text(item.get("annotation"))
+                rationale=(rationale or "semantic").lower(),
+                strength=strength if strength is not None else default_strength(relationship),
+                explanation=annotation
                 or f"{relationship} mapping imported from CISO Assistant mapping set {set_urn} without an annotation",
                 source=f"CISO Assistant mapping set {set_urn}",
                 where=iwhere,
