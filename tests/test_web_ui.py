@@ -507,7 +507,7 @@ def test_org_dashboard_keyboard_and_numbers(page: Any, base: str, api: httpx.Cli
 
     # KPIs
     def kpi(key: str) -> str:
-        return page.locator(f'#kpis [data-kpi="{key}"] dd').inner_text()
+        return page.locator(f'#kpis [data-kpi="{key}"] dd.kpi-value').inner_text()
 
     assert kpi("ai_systems") == js_number(kpis["ai_systems"])
     assert kpi("risks") == js_number(kpis["risks"]) and kpi("incidents") == js_number(kpis["incidents"])
@@ -523,7 +523,9 @@ def test_org_dashboard_keyboard_and_numbers(page: Any, base: str, api: httpx.Cli
             str(t["present"]),
             str(t["documents"]),
         ]
-        assert row.locator("td").nth(2).inner_text() == f"{js_number(t['percent'])}%"
+        # a tier with nothing expected is not "100 %"
+        complete = f"{js_number(t['percent'])}%" if t["expected"] else "nothing expected"
+        assert row.locator("td").nth(2).inner_text() == complete
     assert page.locator("#kpis tr[data-metric]").count() == len(kpis["metrics"])
 
     # what closes the most
@@ -561,8 +563,12 @@ def test_org_dashboard_keyboard_and_numbers(page: Any, base: str, api: httpx.Cli
     assert page.locator('#validation [data-fact="warnings"] dd').inner_text() == str(report["warnings"])
     assert page.locator('#validation [data-fact="violations"] dd').inner_text() == str(report["violations"])
     assert page.locator("#validation tbody tr").count() == len(report["results"])
+    # each result in words for people (no vocabulary prefixes), named by its label, the API's message kept beside it
+    rows = page.locator("#validation tbody tr")
+    assert [r.get_attribute("data-message") for r in rows.all()] == [r["message"] for r in report["results"]]
     messages = page.locator('#validation tbody [data-field="message"]').all_inner_texts()
-    assert messages == [r["message"] for r in report["results"]]
+    assert messages and not any("cg:" in m for m in messages)
+    assert not any(t.startswith("https://") for t in page.locator("#validation tbody td.focus-name").all_inner_texts())
 
     page.evaluate("window.scrollTo(0, 0)")
     shot(page, "organization", doc=True)
@@ -602,8 +608,10 @@ def test_org_roadmap_and_soa(page: Any, base: str, api: httpx.Client) -> None:
         assert roadmap.status_code == 200, roadmap.text
         r = roadmap.json()
         view = page.locator("#roadmap .roadmap-view")
-        for key in ("open_requirements", "closed_by_plan", "effort"):
+        for key in ("open_requirements", "closed_by_plan"):
             assert view.locator(f'[data-fact="{key}"] dd').inner_text() == str(r[key]), key
+        # effort says its unit
+        assert view.locator('[data-fact="effort"] dd').inner_text() == f"{r['effort']} points"
         phases = view.locator("table.phases tbody tr")
         assert [p.get_attribute("data-phase") for p in phases.all()] == [p["phase"] for p in r["phases"]]
         for row, p in zip(phases.all(), r["phases"], strict=True):
@@ -651,9 +659,16 @@ def test_org_roadmap_and_soa(page: Any, base: str, api: httpx.Client) -> None:
         assert download.value.suggested_filename.endswith(".xlsx")
         assert Path(download.value.path()).read_bytes()[:2] == b"PK"  # a zip: the workbook
         section.get_by_label("Framework").select_option("iso42001-2023")
+        # the table follows the framework chosen, and so does the file name
+        only = [e for e in d["entries"] if e["framework"] == "iso42001-2023"]
+        assert page.locator("#soa .soa-entries tbody tr").count() == len(only)
+        assert [r.get_attribute("data-framework") for r in page.locator("#soa table.soa-summary tbody tr").all()] == [
+            "iso42001-2023"
+        ]
         section.get_by_label("Format").select_option("csv")
         with page.expect_download() as download:
             section.get_by_role("button", name="Download SoA").click()
+        assert download.value.suggested_filename == "acme-soa-iso42001-2023.csv"
         csv_text = api.get("/v1/orgs/acme/soa", params={"framework": "iso42001-2023", "format": "csv"}, headers=H).text
         assert Path(download.value.path()).read_text(encoding="utf-8") == csv_text
     page.locator("#roadmap").scroll_into_view_if_needed()

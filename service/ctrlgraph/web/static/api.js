@@ -91,7 +91,7 @@ export const sharedControls = (ids) =>
  * Content-Type matches `expect` (a RegExp, if given) wins; a 404, 406, 415 or
  * 422 moves on to the next (a format may be asked for in more than one way).
  */
-export async function download(path, filename, attempts, { auth = true } = {}) {
+export async function download(path, filename, attempts, { auth = true, preferName = false } = {}) {
   let last = null;
   for (const attempt of attempts) {
     const response = await fetch(apiUrl(path, attempt.params || {}), {
@@ -106,7 +106,8 @@ export async function download(path, filename, attempts, { auth = true } = {}) {
       const blob = await response.blob();
       const disposition = response.headers.get("content-disposition") || "";
       const match = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(disposition);
-      const name = match ? decodeURIComponent(match[1]) : filename;
+      // preferName: the page's name says more (e.g. the framework chosen) than the server's generic one
+      const name = match && !preferName ? decodeURIComponent(match[1]) : filename;
       const href = URL.createObjectURL(blob);
       const link = Object.assign(document.createElement("a"), { href, download: name });
       document.body.append(link);

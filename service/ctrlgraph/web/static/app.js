@@ -75,6 +75,7 @@ async function route() {
   } finally {
     if (mine === generation) {
       main.setAttribute("aria-busy", "false");
+      markScrollable();
       main.dataset.route = path; // the view on show is complete (the tests wait for this)
       // Move focus to the new page's heading (not on the first load: the
       // browser's own start position is better there).
@@ -98,6 +99,29 @@ document.querySelector(".skip-link").addEventListener("click", (event) => {
   event.preventDefault();
   main.focus();
 });
+
+// A box that scrolls (a wide table on a phone, a long list in a frame) must be
+// reachable by keyboard to scroll it: such boxes without a focusable element
+// inside get a tab stop, and lose it again when they stop scrolling.
+const SCROLLERS = "table.data, .table-scroll, .results-scroll, .matrix-scroll, .overlap-scroll, .cell-panel";
+const FOCUSABLE = "a[href], button, input, select, textarea, summary, [tabindex]:not([tabindex='-1'])";
+function markScrollable() {
+  for (const el of main.querySelectorAll(SCROLLERS)) {
+    const style = window.getComputedStyle(el);
+    const scrolls = (el.scrollWidth > el.clientWidth + 1 && /(auto|scroll)/.test(style.overflowX))
+      || (el.scrollHeight > el.clientHeight + 1 && /(auto|scroll)/.test(style.overflowY));
+    if (scrolls && !el.querySelector(FOCUSABLE) && !el.hasAttribute("tabindex")) {
+      el.setAttribute("tabindex", "0");
+      el.dataset.scrollStop = "1";
+    } else if (!scrolls && el.dataset.scrollStop) {
+      el.removeAttribute("tabindex");
+      delete el.dataset.scrollStop;
+    }
+  }
+}
+const markSoon = debounce(markScrollable, 100);
+new MutationObserver(markSoon).observe(main, { childList: true, subtree: true });
+window.addEventListener("resize", markSoon);
 
 window.addEventListener("hashchange", route);
 route();

@@ -10,6 +10,10 @@
 
 import * as api from "../api.js";
 import { append, announce, debounce, facts, h, loading, newId, note, plural, section, table } from "../dom.js";
+import { csvButton } from "../export.js";
+import { humanMessage, labelsFrom, localName } from "../people.js";
+import { hashQuery, replaceQuery } from "../url.js";
+import { currentOrg, orgNav } from "./orgcommon.js";
 import { relationshipCell } from "./requirement.js";
 
 const STATUSES = ["met", "partial", "gap", "invalid", "not applicable"];
@@ -17,11 +21,51 @@ const SUMMARY_FIELDS = { met: "met", partial: "partial", gap: "gap", invalid: "i
 const SOA_FRAMEWORKS = ["iso27001-2022", "iso42001-2023"];
 const CLOSING = new Set(["equal", "subset of"]);
 
+const DEFAULT_STATUSES = ["gap", "invalid", "partial"];
 const state = {
   org: null,
   asOf: "",
-  gaps: { framework: "", statuses: new Set(["gap", "invalid", "partial"]), text: "" },
+  gaps: { framework: "", statuses: new Set(DEFAULT_STATUSES), text: "" },
 };
+
+/** The dashboard's filters from the URL (#/org?fw=…&status=…&q=…&as_of=…), so Back and a shared link keep them. */
+function readState() {
+  const q = hashQuery();
+  state.asOf = q.get("as_of") || "";
+  state.gaps.framework = q.get("fw") || "";
+  state.gaps.text = q.get("q") || "";
+  state.gaps.statuses = new Set(q.has("status") ? q.get("status").split(",").filter(Boolean) : DEFAULT_STATUSES);
+  if (q.get("org")) state.org = q.get("org");
+}
+function saveState() {
+  const statuses = [...state.gaps.statuses].sort();
+  const isDefault = statuses.join(",") === [...DEFAULT_STATUSES].sort().join(",");
+  replaceQuery({ org: state.org, as_of: state.asOf, fw: state.gaps.framework, q: state.gaps.text, status: isDefault ? null : statuses.join(",") });
+}
+
+/** What each control state means (the chips in the gap list). */
+export const STATE_MEANINGS = [
+  ["in place", "implemented, with valid evidence"],
+  ["invalid", "implemented, but its evidence is expired or fails validation"],
+  ["unevidenced", "implemented, no evidence recorded"],
+  ["planned", "planned, not yet operating"],
+  ["not applicable", "excluded, with a justification"],
+  ["absent", "not implemented"],
+];
+export const stateChip = (st) => h("span", { class: `state state-${String(st).replace(/\s+/g, "-")}` }, st);
+export function stateLegend() {
+  return h("dl", { class: "state-legend", "aria-label": "Control states" },
+    STATE_MEANINGS.map(([st, meaning]) => h("div", {}, h("dt", {}, stateChip(st)), h("dd", {}, meaning))));
+}
+
+/** A control's implementation and evidence, in words on the page (not in a tooltip). */
+export function evidenceLines(c) {
+  return [
+    c.evidence && c.evidence.length ? h("span", { class: "evidence-names" }, "Evidence: ", c.evidence.join("; ")) : null,
+    c.problems && c.problems.length ? h("span", { class: "problems" }, c.problems.map((p) => (/expired/.test(p) ? `⚠ ${p}` : p)).join("; ")) : null,
+    c.justification ? h("span", { class: "justification" }, `Justification: ${c.justification}`) : null,
+  ];
+}
 
 const cls = (status) => `status status-${status.replace(/\s+/g, "-")}`;
 const statusBadge = (status) => h("span", { class: cls(status) }, status);
@@ -76,6 +120,18 @@ function progress(gaps) {
 // ---------------------------------------------------------------- KPIs
 const hours = (v) => (v === null || v === undefined ? "—" : `${v} h`);
 
+const KPI_HELP = {
+  ai_systems: ["AI systems in the inventory.", null],
+  risk_assessment_coverage: ["AI systems with a risk assessment, over all AI systems.", "Target 100%"],
+  risks: ["Risks in the risk register.", null],
+  risk_treatment_implementation: ["Risks whose treatment is implemented, over risks with a treatment.", "Target 100%"],
+  incidents: ["Incidents recorded.", null],
+  mean_time_to_detect_hours: ["From occurrence to detection, averaged over incidents.", "Lower is better"],
+  mean_time_to_respond_hours: ["From detection to first response.", "Lower is better"],
+  mean_time_to_resolve_hours: ["From detection to resolution.", "Lower is better"],
+  metrics_out_of_threshold: ["Monitored metrics outside their own threshold.", "Target 0"],
+};
+
 function kpis(k) {
   const cards = h("dl", { class: "kpis" }, [
     ["AI systems", k.ai_systems, "ai_systems"],
@@ -87,7 +143,11 @@ function kpis(k) {
     ["Mean time to respond", hours(k.mean_time_to_respond_hours), "mean_time_to_respond_hours"],
     ["Mean time to resolve", hours(k.mean_time_to_resolve_hours), "mean_time_to_resolve_hours"],
     ["Metrics out of threshold", `${k.metrics_out_of_threshold} of ${k.metrics.length}`, "metrics_out_of_threshold"],
-  ].map(([label, value, key]) => h("div", { class: "kpi", "data-kpi": key }, h("dt", {}, label), h("dd", {}, String(value)))));
+  ].map(([label, value, key]) => {
+    const [definition, target] = KPI_HELP[key] || [null, null];
+    return h("div", { class: "kpi", "data-kpi": key }, h("dt", {}, label), h("dd", { class: "kpi-value" }, String(value)),
+      definition ? h("dd", { class: "kpi-help" }, definition, target ? h("span", { class: "kpi-target" }, ` ${target}.`) : null) : null);
+  }));
   return [
     cards,
     k.metrics.length ? table({
@@ -112,7 +172,8 @@ function kpis(k) {
         { label: "Tier", key: "tier" },
         { label: "Expected kinds", key: "expected", numeric: true },
         { label: "Present", key: "present", numeric: true },
-        { label: "Complete", cell: (t) => `${t.percent}%`, numeric: true },
+        // nothing expected is not "100 % complete": say so
+        { label: "Complete", cell: (t) => (t.expected ? `${t.percent}%` : "nothing expected"), numeric: true },
         { label: "Documents", key: "documents", numeric: true },
       ],
       rows: k.documentation,
@@ -152,10 +213,10 @@ function controlsList(controls) {
   return h("ul", { class: "control-states" }, sorted.map((c) => h("li", {
     class: CLOSING.has(c.relationship) ? "closing" : "helping",
     "data-control": c.control,
-    title: [c.problems.join("; "), c.justification].filter(Boolean).join(" — ") || null,
+    "data-state": c.state,
   },
   h("a", { href: api.controlHref(c.control) }, c.control), " ", relationshipCell(c.relationship),
-  " ", h("span", { class: `state state-${c.state.replace(/\s+/g, "-")}` }, c.state))));
+  " ", stateChip(c.state), evidenceLines(c))));
 }
 
 function gapList(gaps) {
@@ -168,16 +229,23 @@ function gapList(gaps) {
   const fwSelect = h("select", { id: fwId }, h("option", { value: "" }, "All frameworks"),
     frameworks.map((f) => h("option", { value: f, selected: state.gaps.framework === f }, api.shortName(f))));
   const text = h("input", { id: textId, type: "search", value: state.gaps.text, autocomplete: "off", placeholder: "notation, title, reason or control" });
+  const counts = new Map();
   const boxes = STATUSES.map((s) => {
     const id = newId("st");
-    const n = gaps.requirements.filter((r) => r.status === s).length;
+    const count = h("span", { class: "status-count" });
+    counts.set(s, count);
     return h("span", { class: "check" },
       h("input", { type: "checkbox", id, value: s, checked: state.gaps.statuses.has(s),
         onchange: (e) => { if (e.target.checked) state.gaps.statuses.add(s); else state.gaps.statuses.delete(s); draw(); } }),
-      h("label", { for: id }, statusBadge(s), ` ${n}`));
+      h("label", { for: id }, statusBadge(s), " ", count));
   });
 
   function draw() {
+    saveState();
+    // the counts beside the boxes follow the framework filter
+    for (const [s, el] of counts) {
+      el.textContent = String(gaps.requirements.filter((r) => r.status === s && (!state.gaps.framework || r.framework === state.gaps.framework)).length);
+    }
     const needle = state.gaps.text.trim().toLowerCase();
     const rows = gaps.requirements.filter((r) => state.gaps.statuses.has(r.status)
       && (!state.gaps.framework || r.framework === state.gaps.framework)
@@ -205,7 +273,16 @@ function gapList(gaps) {
   wrap.append(h("form", { class: "filters", "aria-label": "Gap list filters", onsubmit: (e) => e.preventDefault() },
     h("fieldset", {}, h("legend", {}, "Status"), boxes),
     h("div", { class: "field" }, h("label", { for: fwId }, "Framework"), fwSelect),
-    h("div", { class: "field" }, h("label", { for: textId }, "Contains"), text)), status, holder);
+    h("div", { class: "field" }, h("label", { for: textId }, "Contains"), text),
+    csvButton(() => holder.querySelector("table"), () => `${state.org}-gaps${state.gaps.framework ? `-${state.gaps.framework}` : ""}.csv`, "Download the list (CSV)")),
+  h("details", { class: "chip-legend" }, h("summary", {}, "What the control states mean"), stateLegend()),
+  status,
+  h("a", { class: "skip-past", href: "#/org", onclick: (event) => {
+    event.preventDefault();
+    const next = document.getElementById("roadmap-heading");
+    if (next) { next.setAttribute("tabindex", "-1"); next.focus(); }
+  } }, "Skip past the gap list"),
+  holder);
   draw();
   return wrap;
 }
@@ -316,7 +393,7 @@ function roadmapView(r) {
     facts([
       ["Open requirements", r.open_requirements, "open_requirements"],
       ["Closed by the plan", r.closed_by_plan, "closed_by_plan"],
-      ["Total effort", r.effort, "effort"],
+      ["Total effort", r.effort === undefined ? null : `${r.effort} points`, "effort"],
       ["Frameworks", fwList(r.frameworks), "frameworks"],
       ["Solver", solver, "solver"],
     ]),
@@ -327,7 +404,7 @@ function roadmapView(r) {
       columns: [
         { label: "Phase", cell: (p) => `${p.order}. ${p.phase}` },
         { label: "Steps", cell: (p) => String(p.steps.length), numeric: true },
-        { label: "Effort", key: "effort", numeric: true },
+        { label: "Effort (points)", key: "effort", numeric: true, title: "Each control is rated 1 (small) to 5 (large); the sum" },
         { label: "Closes", key: "closes", numeric: true, title: "Distinct requirements closed in this phase" },
         { label: "Documents to produce", cell: (p) => Object.entries(p.documents || {}).map(([t, n]) => `${t}: ${n}`).join(", ") || "—" },
       ],
@@ -336,7 +413,7 @@ function roadmapView(r) {
   ];
   r.phases.forEach((p, i) => {
     out.push(h("details", { class: "phase", "data-phase": p.phase, open: i === 0 },
-      h("summary", {}, h("h3", { class: "inline-heading" }, `${p.order}. ${p.phase}`), ` — ${plural(p.steps.length, "step")}, effort ${p.effort}`),
+      h("summary", {}, h("h3", { class: "inline-heading" }, `${p.order}. ${p.phase}`), ` — ${plural(p.steps.length, "step")}, effort ${p.effort} points`),
       table({
         caption: `Steps of the ${p.phase} phase`,
         captionHidden: true,
@@ -352,7 +429,7 @@ function roadmapView(r) {
           { label: "Helps", cell: (s) => refList(byFramework(s.contributes)) },
           { label: "Documents", cell: (s) => ((s.documents || []).length
             ? s.documents.flatMap((d, i) => [i ? "; " : "", h("span", { title: d.tier }, d.name)]) : "—"), className: "wrap" },
-          { label: "Effort", key: "effort", numeric: true },
+          { label: "Effort (points)", key: "effort", numeric: true },
         ],
         rows: p.steps,
       })));
@@ -377,10 +454,29 @@ function roadmapView(r) {
 const isSoa = (d) => isObject(d) && Array.isArray(d.summary) && Array.isArray(d.entries);
 
 /** The Statement of Applicability (GET /v1/orgs/{org}/soa): summary per framework and every Annex A entry. */
-function soaView(d) {
+function soaView(d, framework) {
+  const summary = framework ? d.summary.filter((x) => x.framework === framework) : d.summary;
+  const entries = framework ? d.entries.filter((x) => x.framework === framework) : d.entries;
+  const name = framework ? api.shortName(framework) : "ISO/IEC 27001 and 42001";
+  const scroller = h("div", { class: "table-scroll" });
+  scroller.append(table({
+    caption: `Statement of Applicability entries of ${name}`,
+    captionHidden: true,
+    className: "data compact soa-table",
+    rowAttrs: (e) => ({ "data-framework": e.framework, "data-notation": e.notation }),
+    columns: [
+      { label: "Control", cell: (e) => h("a", { href: api.reqHref(e.framework, e.notation), title: e.framework }, `${e.notation}`) },
+      { label: "Title", key: "title", className: "wrap" },
+      { label: "Applicable", cell: (e) => (e.applicable ? "yes" : "no") },
+      { label: "Status", key: "status" },
+      { label: "Verdict", cell: (e) => statusBadge(e.verdict) },
+      { label: "Justification", key: "justification", className: "wrap explain" },
+    ],
+    rows: entries,
+  }));
   return [
     table({
-      caption: `Annex A controls, as of ${d.as_of}`,
+      caption: `Annex A controls of ${name}, as of ${d.as_of}`,
       className: "data compact soa-summary",
       rowAttrs: (s) => ({ "data-framework": s.framework }),
       columns: [
@@ -392,24 +488,9 @@ function soaView(d) {
         { label: "Partially implemented", key: "partially_implemented", numeric: true },
         { label: "Not implemented", key: "not_implemented", numeric: true },
       ],
-      rows: d.summary,
+      rows: summary,
     }),
-    h("details", { class: "soa-entries" }, h("summary", {}, `All ${plural(d.entries.length, "entry", "entries")}`),
-      h("div", { class: "table-scroll" }, table({
-        caption: "Statement of Applicability entries",
-        captionHidden: true,
-        className: "data compact",
-        rowAttrs: (e) => ({ "data-framework": e.framework, "data-notation": e.notation }),
-        columns: [
-          { label: "Control", cell: (e) => h("a", { href: api.reqHref(e.framework, e.notation), title: e.framework }, `${e.notation}`) },
-          { label: "Title", key: "title", className: "wrap" },
-          { label: "Applicable", cell: (e) => (e.applicable ? "yes" : "no") },
-          { label: "Status", key: "status" },
-          { label: "Verdict", cell: (e) => statusBadge(e.verdict) },
-          { label: "Justification", key: "justification", className: "wrap explain" },
-        ],
-        rows: d.entries,
-      }))),
+    h("details", { class: "soa-entries" }, h("summary", {}, `All ${plural(entries.length, "entry", "entries")} of ${name}`), scroller),
   ];
 }
 
@@ -418,10 +499,14 @@ function soa(org, params, probe) {
   const fwId = newId("soafw");
   const fmtId = newId("soafmt");
   const fw = h("select", { id: fwId, name: "framework" }, h("option", { value: "" }, "Both (ISO/IEC 27001 and 42001)"),
-    SOA_FRAMEWORKS.map((f) => h("option", { value: f }, `${api.shortName(f)} (${f})`)));
+    SOA_FRAMEWORKS.map((f) => h("option", { value: f, selected: state.gaps.framework === f }, `${api.shortName(f)} (${f})`)));
   const fmt = h("select", { id: fmtId, name: "format" },
     h("option", { value: "xlsx" }, "Excel (XLSX)"), h("option", { value: "csv" }, "CSV"), h("option", { value: "json" }, "JSON"));
   const expect = { xlsx: /spreadsheet|octet-stream|excel/, csv: /csv/, json: /json/ };
+  const view = h("div", { class: "soa-view" });
+  const drawView = () => view.replaceChildren(...[isSoa(probe) ? soaView(probe, fw.value)
+    : h("details", { class: "json-view soa-preview" }, h("summary", {}, "Preview (JSON)"), renderJson(probe, 3))].flat());
+  fw.addEventListener("change", drawView);
   const form = h("form", {
     class: "filters soa-form", "aria-label": "Statement of Applicability download",
     onsubmit: async (event) => {
@@ -430,9 +515,10 @@ function soa(org, params, probe) {
       button.disabled = true;
       statusEl.textContent = "Preparing the Statement of Applicability…";
       try {
+        // the file is named after the framework chosen (the server's name does not say it)
         const { name, size } = await api.download(`v1/orgs/${encodeURIComponent(org)}/soa`,
-          `${org}-soa${fw.value ? `-${fw.value}` : ""}.${fmt.value}`,
-          [{ params: { ...params, framework: fw.value || null, format: fmt.value }, expect: expect[fmt.value] }]);
+          `${org}-soa-${fw.value || "iso27001-2022+iso42001-2023"}.${fmt.value}`,
+          [{ params: { ...params, framework: fw.value || null, format: fmt.value }, expect: expect[fmt.value] }], { preferName: true });
         statusEl.textContent = `Downloaded ${name} (${size} bytes).`;
       } catch (error) {
         statusEl.textContent = error.status === 404 ? `Not available on this server (${error.message}).` : `Could not download: ${error.message}`;
@@ -444,14 +530,24 @@ function soa(org, params, probe) {
   h("div", { class: "field" }, h("label", { for: fwId }, "Framework"), fw),
   h("div", { class: "field" }, h("label", { for: fmtId }, "Format"), fmt),
   h("button", { type: "submit" }, "Download SoA"));
-  return [
-    form, statusEl,
-    isSoa(probe) ? soaView(probe) : h("details", { class: "json-view soa-preview" }, h("summary", {}, "Preview (JSON)"), renderJson(probe, 3)),
-  ];
+  drawView();
+  return [form, statusEl, view];
 }
 
 // ---------------------------------------------------------------- validation
-function validation(report) {
+/** The organization's labels (rdfs:label) by IRI, from its evidence as JSON-LD: results name things, not IRIs. */
+export async function evidenceLabels(org) {
+  try {
+    const response = await fetch(api.apiUrl(`v1/orgs/${encodeURIComponent(org)}/evidence`),
+      { headers: { Accept: "application/ld+json", ...api.authHeaders() } });
+    return response.ok ? labelsFrom(await response.json()) : new Map();
+  } catch {
+    return new Map();
+  }
+}
+
+function validation(report, labels) {
+  const name = (iri) => (iri ? labels.get(iri) || localName(iri) : "—");
   return [
     facts([
       ["Conforms", report.conforms ? "yes" : "no", "conforms"],
@@ -463,13 +559,13 @@ function validation(report) {
     report.results.length ? table({
       caption: "SHACL results: what to fix",
       className: "data compact validation",
-      rowAttrs: (r) => ({ "data-severity": r.severity }),
+      rowAttrs: (r) => ({ "data-severity": r.severity, "data-message": r.message, "data-focus": r.focus }),
       columns: [
-        { label: "Severity", cell: (r) => h("span", { class: `sev sev-${r.severity.toLowerCase()}` }, r.severity) },
-        { label: "Message", key: "message", className: "wrap" },
-        { label: "Focus node", key: "focus", className: "wrap mono small" },
-        { label: "Path", cell: (r) => r.path || "—", className: "wrap mono small" },
-        { label: "Value", cell: (r) => r.value || "—", className: "wrap mono small" },
+        { label: "Severity", cell: (r) => h("span", { class: `sev sev-${r.severity.toLowerCase()}` }, r.severity === "Violation" ? "Violation (blocks)" : r.severity) },
+        { label: "What", cell: (r) => name(r.focus), className: "wrap focus-name" },
+        { label: "Problem", key: "message", cell: (r) => humanMessage(r.message), className: "wrap" },
+        { label: "Field", cell: (r) => (r.path ? humanMessage(`cg:${localName(r.path)}`) : "—") },
+        { label: "Value", cell: (r) => (r.value && r.value !== r.focus ? name(r.value) : "—"), className: "wrap" },
       ],
       rows: report.results,
     }) : note("No SHACL results: the evidence conforms without warnings."),
@@ -482,6 +578,7 @@ function dashboard(holder, org) {
   const base = `v1/orgs/${encodeURIComponent(org.id)}`;
   const get = (path, extra = {}) => api.getJSON(`${base}/${path}`, { ...params, ...extra }, { auth: true });
   const gapsPromise = get("gaps");
+  const labelsPromise = evidenceLabels(org.id);
 
   const parts = [
     ["progress", "Progress per framework"],
@@ -505,7 +602,7 @@ function dashboard(holder, org) {
     }, title)))));
   const sections = Object.fromEntries(parts.map(([id, title]) => [id, section(title, { id, className: "dash" })]));
   holder.replaceChildren(h("h2", { class: "org-name", id: "org-heading" }, `${org.name} `, h("span", { class: "subtitle" }, `(${org.id})`)),
-    toc, ...Object.values(sections));
+    orgNav("Dashboard"), toc, ...Object.values(sections));
 
   return Promise.all([
     fill(sections.progress, "The gap analysis", () => gapsPromise, progress),
@@ -514,12 +611,14 @@ function dashboard(holder, org) {
     fill(sections.gaps, "The gap analysis", () => gapsPromise, gapList),
     fill(sections.roadmap, "The roadmap", () => get("roadmap"), (data) => roadmap(org.id, params, data)),
     fill(sections.soa, "The Statement of Applicability", () => get("soa"), (probe) => soa(org.id, params, probe)),
-    fill(sections.validation, "The validation report", () => get("validation"), validation),
+    fill(sections.validation, "The validation report", () => Promise.all([get("validation"), labelsPromise]),
+      ([report, labels]) => validation(report, labels)),
   ]);
 }
 
 export async function render(container) {
   document.title = "Organization dashboard · ctrlgraph";
+  readState();
   const keyId = newId("key");
   const asOfId = newId("asof");
   const message = h("div", { class: "key-message", "aria-live": "polite" });
@@ -554,12 +653,13 @@ export async function render(container) {
       holder.replaceChildren(note("This key belongs to no organization.", "error"));
       return;
     }
-    let org = orgs.find((o) => o.id === state.org) || orgs[0];
+    let org = orgs.find((o) => o.id === (state.org || currentOrg.get())) || orgs[0];
     state.org = org.id;
+    currentOrg.set(org.id);
     const picker = orgs.length > 1 ? (() => {
       const id = newId("org");
       const select = h("select", { id }, orgs.map((o) => h("option", { value: o.id, selected: o.id === org.id }, `${o.name} (${o.id})`)));
-      select.addEventListener("change", () => { state.org = select.value; open(); });
+      select.addEventListener("change", () => { state.org = select.value; currentOrg.set(select.value); saveState(); open(); });
       return h("div", { class: "field" }, h("label", { for: id }, "Organization"), select);
     })() : null;
     const body = h("div");
@@ -576,6 +676,7 @@ export async function render(container) {
       const key = keyInput.value.trim();
       if (key) api.orgKey.set(key);
       state.asOf = asOf.value;
+      saveState();
       if (!api.orgKey.get()) {
         message.replaceChildren(note("Paste an organization key first.", "error"));
         keyInput.focus();
