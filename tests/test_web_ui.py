@@ -389,7 +389,7 @@ def test_matrix_keyboard(page: Any, base: str, api: httpx.Client) -> None:
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main"
 
-    page.get_by_label("Shared by").focus()
+    page.get_by_role("button", name="Download the matrix (CSV)").focus()
     page.keyboard.press("Tab")  # the first row's control link
     assert page.evaluate("document.activeElement.textContent") == shared[0]["notation"]
     page.keyboard.press("Tab")  # the grid's single tab stop: its first cell
@@ -1097,3 +1097,113 @@ def test_task_evidence_check_commit_restore(page: Any, base: str, api: httpx.Cli
         page.get_by_role("button", name="Download the empty template (XLSX)").click()
     assert info.value.suggested_filename == "ctrlgraph-evidence-template.xlsx"
     shot(page, "evidence", doc=True)
+
+
+def test_matrix_state_in_url_sort_search_export(page: Any, base: str, api: httpx.Client) -> None:
+    """Filters, search, sort and the chosen cell survive Back; one variable per channel; CSV of what is shown."""
+    shared = api.get(
+        "/v1/shared-controls", params={"framework": FRAMEWORK_ORDER, "min_frameworks": 1, "limit": 10000}
+    ).json()["controls"]
+    goto(page, base, "matrix")
+    page.get_by_label("Domain").select_option("GOV")
+    page.get_by_label("Control contains").fill("management")
+    page.get_by_label("Sort").select_option("notation")
+    page.get_by_label("Cells show").select_option("strength")
+    page.wait_for_function("() => location.hash.includes('show=strength') && location.hash.includes('q=management')")
+    rows = page.evaluate(MATRIX_JS)
+    want = sorted(
+        c["notation"] for c in shared if c["notation"].startswith("GOV-") and "management" in c["title"].lower()
+    )
+    assert [r["control"] for r in rows] == want and want
+    # cells show the strongest mapping, and so does the colour (the legend says so)
+    for r in rows:
+        for fw, (count, strongest, text) in r["cells"].items():
+            assert text == (str(strongest) if count else "·"), (r["control"], fw)
+    assert "strongest mapping" in page.locator(".legend").inner_text()
+    first = page.locator("#matrix-table tbody tr").first.locator("button.cell:not(.empty)").first
+    first.click()
+    page.locator("#cell-panel table").wait_for()
+    assert "cell=" in page.evaluate("location.hash")
+    # CSV of the table on screen
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download the matrix (CSV)").click()
+    assert info.value.suggested_filename == "coverage-matrix-strength.csv"
+    lines = Path(info.value.path()).read_text().strip().splitlines()
+    assert len(lines) == 1 + len(want) and lines[0].startswith("Control,")
+    # leave and come back: the same page
+    page.locator("#matrix-table tbody tr").first.locator("a.notation").click()
+    wait_route(page, f"control/{want[0]}")
+    page.go_back()
+    wait_route(page, "matrix")
+    assert [r["control"] for r in page.evaluate(MATRIX_JS)] == want
+    assert page.get_by_label("Control contains").input_value() == "management"
+    assert page.get_by_label("Cells show").input_value() == "strength"
+    page.locator("#cell-panel table").wait_for()
+
+
+def test_search_and_tree_state_survive_back(page: Any, base: str) -> None:
+    """Search text and results, the tree's open nodes and the scroll position come back with Back."""
+    goto(page, base, "")
+    page.get_by_label("Notation or title").fill("Art. 9")
+    first = page.locator(".search-results tbody tr").first
+    page.wait_for_function("() => location.hash.includes('q=Art.')")
+    assert first.get_attribute("data-notation") == "Art. 9"  # the exact notation first
+    first.locator("a").first.click()
+    wait_route(page, "requirement/eu-ai-act-2024/Art.%209")
+    page.go_back()
+    wait_route(page, "")
+    assert page.get_by_label("Notation or title").input_value() == "Art. 9"
+    assert page.locator(".search-results tbody tr").first.get_attribute("data-notation") == "Art. 9"
+
+    # the tree: collapse all, open Annex A and A.5, follow a link, come back
+    goto(page, base, "frameworks/iso27001-2022")
+    page.get_by_role("button", name="Collapse all").click()
+    page.locator('li[data-notation="Annex A"] > .branch button.toggle').click()
+    page.locator('li[data-notation="A.5"] > .branch button.toggle').click()
+    page.wait_for_function("() => location.hash.includes('all=0') && location.hash.includes('t=A.5')")
+    link = page.locator('li[data-notation="A.5.30"] a.notation')
+    link.scroll_into_view_if_needed()
+    page.evaluate("window.scrollBy(0, 200)")
+    page.wait_for_timeout(300)  # the position is recorded once scrolling settles
+    scrolled = page.evaluate("window.scrollY")
+    assert scrolled > 0
+    link.click()
+    wait_route(page, "requirement/iso27001-2022/A.5.30")
+    assert page.evaluate("window.scrollY") < scrolled  # a new page starts at its top
+    page.go_back()
+    page.wait_for_function("() => document.querySelector('main').dataset.route === 'frameworks/iso27001-2022'")
+    expanded = page.evaluate(
+        "() => [...document.querySelectorAll('.tree button.toggle[aria-expanded=true]')]"
+        ".map(b => b.closest('li').dataset.notation)"
+    )
+    assert sorted(expanded) == ["A.5", "Annex A"]
+    assert abs(page.evaluate("window.scrollY") - scrolled) <= 2
+
+
+def test_task_audit_chain_expired_evidence(page: Any, base: str, api: httpx.Client) -> None:
+    """Task: as an auditor, find evidence that no longer counts and why — from the dashboard, in at most
+    two actions, read in text (not a tooltip): control, state, evidence name, expiry and the SHACL result."""
+    gaps = api.get("/v1/orgs/acme/gaps", headers=H).json()
+    expired = next(c for r in gaps["requirements"] for c in r["controls"] if any("expired" in p for p in c["problems"]))
+    store_key(page, base)
+    goto(page, base, "org")
+    item = page.locator(f'#gaps .control-states li[data-control="{expired["control"]}"]').first
+    # the problem is on the page as text
+    assert expired["problems"][0] in item.inner_text()
+    assert expired["evidence"][0] in item.inner_text()
+    user = Actions(page, budget=2)
+    user.click(item.locator("a").first)
+    wait_route(page, f"control/{expired['control']}")
+    status = page.locator("#org-status")
+    status.locator("table.chain").wait_for()
+    assert status.get_attribute("data-state") == expired["state"]
+    chain = status.locator("table.chain").inner_text()
+    assert expired["evidence"][0] in chain and "expired" in chain
+    assert "SHACL" in chain and "Warning" in chain  # the validation result about that evidence
+    assert status.locator(".breadcrumb").inner_text().startswith("Acme Analytics")
+    served = status.locator("table.served-status tbody tr")
+    want = [r for r in gaps["requirements"] if any(c["control"] == expired["control"] for c in r["controls"])]
+    assert served.count() == len(want)
+    assert {(r.get_attribute("data-framework"), r.get_attribute("data-notation")) for r in served.all()} == {
+        (r["framework"], r["notation"]) for r in want
+    }

@@ -3,6 +3,7 @@
 
 import * as api from "../api.js";
 import { append, facts, h, loading, note, section, table } from "../dom.js";
+import { controlStatus } from "./orgstatus.js";
 import { relationshipCell, strengthCell } from "./requirement.js";
 
 export async function render(container, notation) {
@@ -26,7 +27,7 @@ export async function render(container, notation) {
     facts([
       ["Domain", c.domain ? `${c.domain} — ${c.domain_title}` : null, "domain"],
       ["Roadmap phase", c.phase, "phase"],
-      ["Effort", c.effort, "effort"],
+      ["Effort", c.effort === null || c.effort === undefined ? null : `${c.effort} of 5 points`, "effort"],
       ["Frameworks served", c.frameworks, "frameworks"],
       ["Requirements served", c.requirements, "requirements"],
       ["Documentation tiers", c.documentation_tiers.join(", ") || null, "documentation_tiers"],
@@ -35,6 +36,9 @@ export async function render(container, notation) {
     c.evidence_expected.length ? section("Evidence expected", { id: "evidence" },
       h("ul", {}, c.evidence_expected.map((e) => h("li", {}, e)))) : null,
   );
+  // with a key stored: the organization's implementation of this control, its evidence and the verdicts it drives
+  const status = await controlStatus(c.notation);
+  if (status) append(container, status);
   const served = section("Requirements served", { id: "serves" });
   for (const fw of Object.keys(c.serves)) {
     const rows = c.serves[fw];

@@ -3,6 +3,22 @@
 
 import * as api from "../api.js";
 import { append, debounce, facts, h, loading, newId, note, plural, section, table } from "../dom.js";
+import { hashQuery, replaceQuery } from "../url.js";
+
+// What this page keeps in the URL: the search (q, fw) and, for a framework's
+// tree, the default (all=1 expanded / all=0 collapsed) and the nodes toggled
+// away from it (t=…), so Back and a shared link show the same page.
+const view = { q: "", fw: "", all: null, toggled: new Set() };
+function readView() {
+  const q = hashQuery();
+  view.q = q.get("q") || "";
+  view.fw = q.get("fw") || "";
+  view.all = q.has("all") ? q.get("all") === "1" : null;
+  view.toggled = new Set(q.getAll("t"));
+}
+function saveView() {
+  replaceQuery({ q: view.q, fw: view.fw, all: view.all === null ? null : view.all ? "1" : "0", t: [...view.toggled] });
+}
 
 const MAX_RESULTS = 200;
 
@@ -37,14 +53,17 @@ function searchForm(frameworkList, { fixed = null } = {}) {
   const status = h("p", { class: "search-status", role: "status", "aria-live": "polite" });
   const results = h("div", { class: "search-output" });
   const input = h("input", { id: inputId, type: "search", name: "q", autocomplete: "off", spellcheck: "false",
-    placeholder: "e.g. 6.1.2, Art. 9, risk" });
+    placeholder: "e.g. 6.1.2, Art. 9, risk", value: view.q });
   const select = fixed ? null : h("select", { id: selectId, name: "framework" },
     h("option", { value: "" }, "All frameworks"),
-    frameworkList.map((f) => h("option", { value: f.id }, `${api.shortName(f.id)} (${f.id})`)));
+    frameworkList.map((f) => h("option", { value: f.id, selected: view.fw === f.id }, `${api.shortName(f.id)} (${f.id})`)));
   const titles = Object.fromEntries(frameworkList.map((f) => [f.id, f.title]));
 
   async function run() {
     const needle = input.value.trim().toLowerCase();
+    view.q = input.value.trim();
+    view.fw = select ? select.value : "";
+    saveView();
     if (!needle) {
       status.textContent = "";
       results.replaceChildren();
@@ -59,6 +78,9 @@ function searchForm(frameworkList, { fixed = null } = {}) {
     trees.forEach((tree) => {
       for (const node of tree.requirements) if (matches(node, needle)) hits.push({ framework: tree.framework, node });
     });
+    // the requirement whose notation is what was typed comes first ("Art. 9" before "Art. 9(1)" and "Art. 90")
+    const exact = (x) => (x.node.notation.toLowerCase() === needle ? 0 : x.node.notation.toLowerCase().startsWith(needle) ? 1 : 2);
+    hits.sort((a, b) => exact(a) - exact(b));
     status.textContent = `${plural(hits.length, "requirement")} match “${input.value.trim()}”.`;
     status.dataset.count = String(hits.length);
     results.replaceChildren(...resultList(hits, hits.length, titles));
@@ -71,11 +93,12 @@ function searchForm(frameworkList, { fixed = null } = {}) {
     h("button", { type: "submit" }, "Search"));
   input.addEventListener("input", debounce(run, 250));
   if (select) select.addEventListener("change", run);
-  return { form, status, results, input };
+  return { form, status, results, input, run };
 }
 
 export async function renderOverview(container) {
   document.title = "Frameworks · ctrlgraph";
+  readView();
   append(container, h("h1", {}, "Frameworks"),
     h("p", { class: "lead" }, "Five frameworks held as one graph, every requirement mapped onto the same common controls. ",
       "Open a framework for its requirement tree, or search all of them."));
@@ -99,6 +122,7 @@ export async function renderOverview(container) {
   }));
   const search = searchForm(list);
   append(container, section("Search requirements", { id: "search" }, search.form, search.status, search.results));
+  if (view.q) await search.run();
 }
 
 function treeNode(node, byNotation, framework, expandAll) {
@@ -114,7 +138,7 @@ function treeNode(node, byNotation, framework, expandAll) {
     li.append(h("span", { class: "leaf" }, label));
     return li;
   }
-  const expanded = expandAll;
+  const expanded = expandAll !== view.toggled.has(node.notation);
   const list = h("ul", { hidden: !expanded });
   const toggle = h("button", {
     type: "button", class: "toggle", "aria-expanded": String(expanded),
@@ -123,6 +147,9 @@ function treeNode(node, byNotation, framework, expandAll) {
       const open = toggle.getAttribute("aria-expanded") !== "true";
       toggle.setAttribute("aria-expanded", String(open));
       list.hidden = !open;
+      const byDefault = view.all === null ? expandAll : view.all;
+      if (open === byDefault) view.toggled.delete(node.notation); else view.toggled.add(node.notation);
+      saveView();
     },
   });
   li.append(h("span", { class: "branch" }, toggle, label), list);
@@ -131,6 +158,7 @@ function treeNode(node, byNotation, framework, expandAll) {
 }
 
 export async function renderFramework(container, id) {
+  readView();
   const slot = loading();
   append(container, slot);
   const [list, tree] = await Promise.all([api.frameworks(), api.requirementTree(id)]);
@@ -153,11 +181,14 @@ export async function renderFramework(container, id) {
 
   const byNotation = new Map(tree.requirements.map((n) => [n.notation, n]));
   const roots = tree.requirements.filter((n) => !n.parent || !byNotation.has(n.parent));
-  const expandAll = tree.count <= 200;
+  const expandAll = view.all === null ? tree.count <= 200 : view.all;
   const treeList = h("ul", { class: "tree", "aria-label": `Requirement tree of ${id}` });
   for (const root of roots) treeList.append(treeNode(root, byNotation, id, expandAll));
 
   const setAll = (open) => {
+    view.all = open;
+    view.toggled.clear();
+    saveView();
     for (const button of treeList.querySelectorAll("button.toggle")) {
       button.setAttribute("aria-expanded", String(open));
       button.parentElement.nextElementSibling.hidden = !open;
@@ -172,4 +203,5 @@ export async function renderFramework(container, id) {
   search.form.addEventListener("searched", () => { treeSection.hidden = true; });
   search.form.addEventListener("searchcleared", () => { treeSection.hidden = false; });
   append(container, section("Search this framework", { id: "search" }, search.form, search.status, search.results), treeSection);
+  if (view.q) await search.run();
 }

@@ -5,20 +5,52 @@
 // requirements (GET /v1/controls/{notation}, for their titles).
 
 import * as api from "../api.js";
-import { append, announce, h, loading, newId, note, plural, table } from "../dom.js";
+import { append, announce, debounce, h, loading, newId, note, plural, table } from "../dom.js";
+import { csvButton } from "../export.js";
+import { hashQuery, replaceQuery } from "../url.js";
 import { relationshipCell, strengthCell } from "./requirement.js";
 
-// Kept while the page is open, so coming back keeps the filters.
-const state = { frameworks: null, domain: "", min: 1, cell: null };
+// The filters, sort, search, what the colour shows and the chosen cell live in
+// the URL (#/matrix?fw=…&domain=…), so Back and a shared link keep them.
+const state = { frameworks: null, domain: "", min: 1, cell: null, q: "", sort: "shared", show: "count" };
+
+function readState(allIds) {
+  const q = hashQuery();
+  const fws = q.getAll("fw").filter((f) => allIds.includes(f));
+  state.frameworks = new Set(fws.length ? fws : allIds);
+  state.domain = q.get("domain") || "";
+  state.min = Math.max(1, Number(q.get("min")) || 1);
+  state.q = q.get("q") || "";
+  state.sort = q.get("sort") || "shared";
+  state.show = q.get("show") === "strength" ? "strength" : "count";
+  const cell = q.get("cell");
+  state.cell = cell && cell.includes(" ") ? { notation: cell.split(" ")[0], fw: cell.split(" ")[1] } : null;
+  return allIds;
+}
+function saveState(allIds) {
+  const all = state.frameworks.size === allIds.length;
+  replaceQuery({
+    fw: all ? null : [...state.frameworks], domain: state.domain, min: state.min > 1 ? state.min : null, q: state.q,
+    sort: state.sort === "shared" ? null : state.sort, show: state.show === "count" ? null : state.show,
+    cell: state.cell ? `${state.cell.notation} ${state.cell.fw}` : null,
+  });
+}
+
+// One variable per channel: the number and the colour show the same thing,
+// the count of requirements (default) or the strongest mapping (0–10).
+const COUNT_STEPS = [1, 2, 3, 4, 6, 8, 11, 15, 20, 30];
+const countHeat = (n) => (n ? COUNT_STEPS.filter((x) => n >= x).length : 0);
 
 const maxStrength = (reqs) => reqs.reduce((m, r) => Math.max(m, r.strength), 0);
 
 function rowsFor(data) {
   const selected = data.frameworks.filter((f) => state.frameworks.has(f.id)).map((f) => f.id);
+  const needle = state.q.trim().toLowerCase();
   const rows = [];
   for (const c of data.shared.controls) {
     const info = data.controlInfo.get(c.notation) || {};
     if (state.domain && info.domain !== state.domain) continue;
+    if (needle && !`${c.notation} ${c.title}`.toLowerCase().includes(needle)) continue;
     const served = selected.filter((fw) => (c.requirements[fw] || []).length);
     if (served.length < state.min || served.length === 0) continue;
     const total = selected.reduce((n, fw) => n + (c.requirements[fw] || []).length, 0);
@@ -26,17 +58,31 @@ function rowsFor(data) {
   }
   // Shared controls first: most frameworks, then most requirements, then notation
   // (the API's own ranking when every framework is selected).
-  rows.sort((a, b) => b.frameworks - a.frameworks || b.requirements - a.requirements
-    || (a.control.notation < b.control.notation ? -1 : a.control.notation > b.control.notation ? 1 : 0));
+  const byNotation = (a, b) => (a.control.notation < b.control.notation ? -1 : a.control.notation > b.control.notation ? 1 : 0);
+  if (state.sort === "notation") rows.sort(byNotation);
+  else if (state.sort.startsWith("fw:")) {
+    const fw = state.sort.slice(3);
+    const n = (r) => (r.control.requirements[fw] || []).length;
+    rows.sort((a, b) => n(b) - n(a) || maxStrength(b.control.requirements[fw] || []) - maxStrength(a.control.requirements[fw] || []) || byNotation(a, b));
+  } else {
+    rows.sort((a, b) => b.frameworks - a.frameworks || b.requirements - a.requirements || byNotation(a, b));
+  }
   return { rows, selected };
 }
 
 function legend() {
-  return h("div", { class: "legend", "aria-label": "Colour legend" },
-    h("span", { class: "legend-title" }, "Strongest mapping in the cell:"),
+  if (state.show === "strength") {
+    return h("div", { class: "legend", role: "group", "aria-label": "Colour legend" },
+      h("span", { class: "legend-title" }, "Number and colour: the strongest mapping in the cell"),
+      h("ol", { class: "legend-scale" },
+        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((s) => h("li", { class: `heat heat-${s}` }, String(s)))),
+      h("span", {}, "(0–10; equal = 10; · = none)"));
+  }
+  return h("div", { class: "legend", role: "group", "aria-label": "Colour legend" },
+    h("span", { class: "legend-title" }, "Number and colour: requirements the control serves"),
     h("ol", { class: "legend-scale" },
-      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((s) => h("li", { class: `heat heat-${s}` }, String(s)))),
-    h("span", {}, "(0–10; equal = 10). The number is the requirements served."));
+      COUNT_STEPS.map((n, i) => h("li", { class: `heat heat-${i + 1}` }, i === COUNT_STEPS.length - 1 ? `${n}+` : String(n)))),
+    h("span", {}, "(· = none; the strongest mapping is in each cell's name and panel)"));
 }
 
 async function showCell(panel, data, notation, fw) {
@@ -120,27 +166,36 @@ function matrixTable(data, panel) {
     const c = row.control;
     const tr = h("tr", { "data-control": c.notation, "data-domain": row.info.domain || "" },
       h("th", { scope: "row", class: "control-col" },
-        h("a", { href: api.controlHref(c.notation), class: "notation" }, c.notation), " ",
-        h("span", { class: "control-title" }, c.title)));
+        h("a", { href: api.controlHref(c.notation), class: "notation", title: `${c.notation} ${c.title}` }, c.notation), " ",
+        h("span", { class: "control-title", title: c.title }, c.title)));
     selected.forEach((fw, j) => {
       const reqs = c.requirements[fw] || [];
       const strength = maxStrength(reqs);
+      const value = state.show === "strength" ? strength : reqs.length;
+      const heat = state.show === "strength" ? strength : countHeat(reqs.length);
       const isCurrent = state.cell && state.cell.notation === c.notation && state.cell.fw === fw;
       tr.append(h("td", { class: "cell-td" }, h("button", {
         type: "button",
-        class: `cell ${reqs.length ? `heat heat-${strength}` : "empty"}`,
+        class: `cell ${reqs.length ? `heat heat-${heat}` : "empty"}`,
         tabindex: i === 0 && j === 0 ? "0" : "-1",
         "data-row": i, "data-col": j, "data-framework": fw, "data-count": reqs.length, "data-strength": strength,
         "aria-pressed": isCurrent ? "true" : "false",
+        // the name starts with the visible number (label in name); the title shows it on hover
         "aria-label": reqs.length
-          ? `${c.notation} in ${api.shortName(fw)}: ${plural(reqs.length, "requirement")}, strongest ${strength}`
-          : `${c.notation} in ${api.shortName(fw)}: no requirement`,
+          ? `${value}: ${c.notation} in ${api.shortName(fw)}, ${plural(reqs.length, "requirement")}, strongest mapping ${strength}`
+          : `·: ${c.notation} in ${api.shortName(fw)}, no requirement`,
+        title: reqs.length ? `${c.notation} ${c.title} — ${fwById.get(fw).title}: ${plural(reqs.length, "requirement")}, strongest mapping ${strength} of 10` : null,
         onclick: (event) => {
           for (const b of tbody.querySelectorAll("button.cell[aria-pressed='true']")) b.setAttribute("aria-pressed", "false");
           event.currentTarget.setAttribute("aria-pressed", "true");
-          showCell(panel, data, c.notation, fw);
+          showCell(panel, data, c.notation, fw).then(() => {
+            data.save();
+            // below the matrix (narrow screens): bring the answer into view
+            const box = panel.getBoundingClientRect();
+            if (box.top > window.innerHeight || box.bottom < 0) panel.scrollIntoView({ block: "start" });
+          });
         },
-      }, reqs.length ? String(reqs.length) : "·")));
+      }, reqs.length ? String(value) : "·")));
     });
     tr.append(h("td", { class: "num", "data-field": "frameworks" }, String(row.frameworks)),
       h("td", { class: "num", "data-field": "requirements" }, String(row.requirements)));
@@ -157,8 +212,9 @@ function matrixTable(data, panel) {
 export async function render(container) {
   document.title = "Coverage matrix · ctrlgraph";
   append(container, h("h1", {}, "Coverage matrix"),
-    h("p", { class: "lead" }, "Common controls × frameworks: each cell is the number of the framework's requirements a control serves, ",
-      "coloured by the strongest mapping. Controls shared by the most frameworks come first; choose a cell to list its requirements."));
+    h("p", { class: "lead" }, "Common controls × frameworks: each cell is the number of the framework's requirements a control serves ",
+      "(or, if you choose, its strongest mapping); the colour shows the same number. Controls shared by the most frameworks come first; ",
+      "choose a cell to list its requirements."));
   const slot = loading();
   append(container, slot);
   const list = api.ordered(await api.frameworks());
@@ -168,7 +224,8 @@ export async function render(container) {
     shared,
     controlInfo: new Map(controlList.map((c) => [c.notation, c])),
   };
-  if (!state.frameworks) state.frameworks = new Set(list.map((f) => f.id));
+  const allIds = readState(list.map((f) => f.id));
+  data.save = () => saveState(allIds);
   slot.remove();
 
   // Filters
@@ -192,7 +249,10 @@ export async function render(container) {
     minSelect.replaceChildren(...Array.from({ length: n }, (_, i) =>
       h("option", { value: i + 1, selected: state.min === i + 1 }, i === 0 ? "1 (every mapped control)" : `${i + 1} or more`)));
   };
+  const legendSlot = h("div", { class: "legend-slot" });
   const redraw = () => {
+    saveState(allIds);
+    legendSlot.replaceChildren(legend());
     if (!state.frameworks.size) {
       scroller.replaceChildren(note("Choose at least one framework."));
       status.textContent = "No framework chosen.";
@@ -218,15 +278,33 @@ export async function render(container) {
     return h("span", { class: "check" }, box, h("label", { for: id, title: f.title }, api.shortName(f.id)));
   });
   domainSelect.addEventListener("change", () => { state.domain = domainSelect.value; redraw(); });
+  const searchId = newId("q");
+  const sortId = newId("sort");
+  const showId = newId("show");
+  const search = h("input", { id: searchId, type: "search", value: state.q, autocomplete: "off", placeholder: "notation or title" });
+  search.addEventListener("input", debounce(() => { state.q = search.value; redraw(); }, 200));
+  const sortSelect = h("select", { id: sortId },
+    h("option", { value: "shared", selected: state.sort === "shared" }, "Shared by most frameworks"),
+    h("option", { value: "notation", selected: state.sort === "notation" }, "Control notation"),
+    list.map((f) => h("option", { value: `fw:${f.id}`, selected: state.sort === `fw:${f.id}` }, `Most requirements in ${api.shortName(f.id)}`)));
+  sortSelect.addEventListener("change", () => { state.sort = sortSelect.value; redraw(); });
+  const showSelect = h("select", { id: showId },
+    h("option", { value: "count", selected: state.show === "count" }, "Requirements served"),
+    h("option", { value: "strength", selected: state.show === "strength" }, "Strongest mapping"));
+  showSelect.addEventListener("change", () => { state.show = showSelect.value; redraw(); });
   minSelect.addEventListener("change", () => { state.min = Number(minSelect.value); redraw(); });
   fillMin();
 
   const filters = h("form", { class: "filters", "aria-label": "Matrix filters", onsubmit: (e) => e.preventDefault() },
     h("fieldset", {}, h("legend", {}, "Frameworks"), fwBoxes),
     h("div", { class: "field" }, h("label", { for: domainId }, "Domain"), domainSelect),
+    h("div", { class: "field" }, h("label", { for: searchId }, "Control contains"), search),
+    h("div", { class: "field" }, h("label", { for: sortId }, "Sort"), sortSelect),
+    h("div", { class: "field" }, h("label", { for: showId }, "Cells show"), showSelect),
     h("div", { class: "field" }, h("label", { for: minId }, "Shared by"), minSelect));
 
-  append(container, filters, h("div", { class: "matrix-meta" }, status, legend()),
+  append(container, filters, h("div", { class: "matrix-meta" }, status, legendSlot,
+    csvButton(() => scroller.querySelector("table"), () => `coverage-matrix${state.show === "strength" ? "-strength" : ""}.csv`, "Download the matrix (CSV)")),
     h("div", { class: "matrix-layout" }, scroller, panel));
   redraw();
   if (state.cell && state.frameworks.has(state.cell.fw)) showCell(panel, data, state.cell.notation, state.cell.fw);
