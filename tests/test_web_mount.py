@@ -88,3 +88,16 @@ def test_no_markup_injection_sinks() -> None:
         text = module.read_text(encoding="utf-8")
         for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
             assert sink not in text, f"{module.name} uses {sink}"
+
+
+def test_static_files_gzip(web: TestClient) -> None:
+    """Scripts and styles are sent gzip-compressed when the browser accepts it, and decode to the file."""
+    for name in ("app.js", "views/org.js", "style.css"):
+        raw = (STATIC / name).read_bytes()
+        response = web.get(f"/ui/{name}", headers={"Accept-Encoding": "gzip"})
+        assert response.status_code == 200
+        assert response.headers["content-encoding"] == "gzip", name
+        assert response.content == raw  # httpx decodes it
+        assert int(response.headers["content-length"]) < len(raw) / 2, name  # really compressed
+        plain = web.get(f"/ui/{name}", headers={"Accept-Encoding": "identity"})
+        assert "content-encoding" not in plain.headers and plain.content == raw

@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.types import Scope
@@ -73,4 +74,6 @@ def mount(app: FastAPI) -> None:
 
     app.add_api_route("/", index, methods=["GET", "HEAD"], include_in_schema=False, name="web-index")
     app.add_api_route("/ui/", ui_root, methods=["GET", "HEAD"], include_in_schema=False, name="web-ui-root")
-    app.mount("/ui", _StaticFiles(directory=STATIC), name="ui")
+    # The scripts and styles travel gzip-compressed to a browser that accepts it
+    # (a response already compressed by an app-wide middleware passes through).
+    app.mount("/ui", GZipMiddleware(_StaticFiles(directory=STATIC), minimum_size=500), name="ui")
