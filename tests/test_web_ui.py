@@ -809,6 +809,7 @@ def test_sparql_console(page: Any, base: str, api: httpx.Client) -> None:
     goto(page, base, "sparql")
     editor = page.get_by_label("Query", exact=True)
     page.get_by_label("Example query").select_option("shared")
+    page.get_by_role("button", name="Load example").click()
     query = editor.input_value()
     assert "iso27001-2022" in query and "iso42001-2023" in query
     expected = api.post("/sparql", data={"query": query}, headers={"Accept": "application/sparql-results+json"}).json()[
@@ -829,10 +830,28 @@ def test_sparql_console(page: Any, base: str, api: httpx.Client) -> None:
     assert [(r["control"], int(r["requirements"])) for r in rows] == [
         (c["notation"], c["requirement_count"]) for c in shared["controls"]
     ]
+    # the results: reachable by keyboard, and downloadable with full IRIs
+    assert page.locator("#results").get_attribute("tabindex") == "0"
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download the results (CSV)").click()
+    assert info.value.suggested_filename == "query-results.csv"
+    assert len(Path(info.value.path()).read_text().strip().splitlines()) == 1 + len(expected)
     shot(page, "sparql", doc=True)
+
+    # choosing an example never overwrites the user's query: an arrow key only chooses, and a load keeps it
+    mine = "SELECT ?s WHERE { ?s a ?c } LIMIT 3"
+    editor.fill(mine)
+    page.get_by_label("Example query").focus()
+    page.keyboard.press("ArrowDown")
+    assert editor.input_value() == mine
+    page.get_by_role("button", name="Load example").click()
+    assert editor.input_value() != mine
+    page.get_by_role("button", name="Bring back my query").click()
+    assert editor.input_value() == mine
 
     # the crosswalk example: every row is a path of the REST crosswalk
     page.get_by_label("Example query").select_option("crosswalk")
+    page.get_by_role("button", name="Load example").click()
     page.get_by_role("button", name="Run query").click()
     page.wait_for_function("() => document.querySelector('.query-status').dataset.count === '200'")
     crosswalk = api.get("/v1/crosswalk", params={"source": "iso42001-2023", "target": "eu-ai-act-2024"}).json()
@@ -847,6 +866,7 @@ def test_sparql_console(page: Any, base: str, api: httpx.Client) -> None:
 
     # the gaps example reads the organization's evidence: the key goes with it
     page.get_by_label("Example query").select_option("gaps")
+    page.get_by_role("button", name="Load example").click()
     assert page.get_by_label(re.compile("Send my organization key")).is_checked()
     gaps_query = editor.input_value()
     with_key = api.post(
@@ -906,22 +926,89 @@ AUDIT_JS = """() => {
 }"""
 
 
+VIEWS = [
+    "",
+    "frameworks/iso42001-2023",
+    "frameworks/eu-ai-act-2024",
+    "requirement/iso42001-2023/6.1.2",
+    "requirement/eu-ai-act-2024/Art.%209",
+    "control/GOV-18",
+    "control/PPL-01",
+    "matrix",
+    "overlap",
+    "plan",
+    "org",
+    "evidence",
+    "systems",
+    "sparql",
+    "nowhere",
+]
+
+
+def axe_source() -> str:
+    """axe-core as shipped by the axe-playwright-python package (PyPI; no browser download)."""
+    try:
+        import axe_playwright_python
+    except ImportError:
+        if os.environ.get("CI"):
+            pytest.fail("axe-playwright-python is not installed (pip install -e '.[test]')", pytrace=False)
+        pytest.skip("axe-playwright-python is not installed")
+    return (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
+
+
+AXE_RUN = """async (contrast) => {
+  const rules = contrast ? {} : { 'color-contrast': { enabled: false } };
+  const result = await axe.run(document, { resultTypes: ['violations'], rules });
+  return result.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+    .map(v => `${v.impact} ${v.id}: ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | ')}`);
+}"""
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_axe_every_view(playwright_browser: Any, base: str, size: str) -> None:
+    """axe-core in every view: no serious or critical violation, no sideways scroll; phone screenshots."""
+    source = axe_source()
+    viewport = VIEWPORT if size == "desktop" else PHONE
+    context = playwright_browser.new_context(viewport=viewport, device_scale_factor=1)
+    page = context.new_page()
+    try:
+        store_key(page, base)
+        found: dict[str, list[str]] = {}
+        for view in VIEWS:
+            goto(page, base, view)
+            # evaluated over the DevTools protocol: the page's CSP (script-src 'self') does not apply
+            page.evaluate(source)
+            # colours do not change with the width: contrast (axe's slowest rule) is checked on the desktop run
+            problems = page.evaluate(AXE_RUN, size == "desktop")
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > viewport["width"] + 1:
+                problems.append(f"sideways scroll: {width} px on {viewport['width']} px")
+            if problems:
+                found[view] = problems
+            if size == "phone" and view in PHONE_SHOTS:
+                page.evaluate("window.scrollTo(0, 0)")
+                shot(page, f"phone-{PHONE_SHOTS[view]}", doc=PHONE_SHOTS[view] in PHONE_DOC)
+        assert not found, found
+    finally:
+        context.close()
+
+
+PHONE = {"width": 390, "height": 844}
+PHONE_DOC = {"frameworks", "planning", "control-audit-chain"}  # the ones the README shows
+PHONE_SHOTS = {
+    "": "frameworks",
+    "plan": "planning",
+    "matrix": "matrix",
+    "org": "organization",
+    "evidence": "evidence",
+    "control/PPL-01": "control-audit-chain",
+}
+
+
 def test_accessibility_basics_on_every_view(page: Any, base: str) -> None:
     store_key(page, base)
-    views = [
-        "",
-        "frameworks/iso42001-2023",
-        "frameworks/eu-ai-act-2024",
-        "requirement/iso42001-2023/6.1.2",
-        "control/GOV-18",
-        "matrix",
-        "overlap",
-        "org",
-        "sparql",
-        "nowhere",
-    ]
     found = {}
-    for view in views:
+    for view in VIEWS:
         goto(page, base, view)
         if view == "org":
             page.locator("#validation table").wait_for()

@@ -3,6 +3,7 @@
 // Ctrl+Enter (or Cmd+Enter) in the editor runs the query.
 
 import * as api from "../api.js";
+import { csvButton } from "../export.js";
 import { append, h, newId, note, plural } from "../dom.js";
 
 const PREFIXES = `PREFIX cg: <https://w3id.org/ctrlgraph/ns#>
@@ -103,7 +104,7 @@ const SHORT_IRIS = [
 ];
 
 // The editor's text survives moving between pages.
-const state = { query: EXAMPLES[0].query, example: EXAMPLES[0].id, withKey: null };
+const state = { query: EXAMPLES[0].query, example: EXAMPLES[0].id, withKey: null, previous: null };
 
 function term(binding) {
   if (!binding) return h("span", { class: "muted" }, "");
@@ -125,7 +126,7 @@ function resultsTable(json) {
       h("caption", { class: "visually-hidden" }, "Query results"),
       h("thead", {}, h("tr", {}, h("th", { scope: "col", class: "num" }, "#"), vars.map((v) => h("th", { scope: "col" }, `?${v}`)))),
       h("tbody", {}, shown.map((b, i) => h("tr", {}, h("th", { scope: "row", class: "num" }, String(i + 1)),
-        vars.map((v) => h("td", { "data-var": v }, term(b[v]))))))),
+        vars.map((v) => h("td", { "data-var": v, "data-export": b[v] ? b[v].value : "" }, term(b[v]))))))),
     rows.length > MAX_ROWS ? note(`Showing the first ${MAX_ROWS} of ${rows.length} rows; use LIMIT, or the CSV download of the API.`) : null,
   ];
 }
@@ -139,7 +140,8 @@ export async function render(container) {
   if (state.withKey === null) state.withKey = hasKey;
 
   const status = h("p", { class: "query-status", role: "status", "aria-live": "polite" });
-  const output = h("div", { class: "results-scroll", id: "results" });
+  // a region with a tab stop: keyboard users can reach and scroll the results
+  const output = h("div", { class: "results-scroll", id: "results", role: "region", "aria-label": "Query results", tabindex: "0" });
   const editor = h("textarea", { id: editorId, name: "query", rows: "14", spellcheck: "false", autocapitalize: "off",
     autocomplete: "off", "aria-describedby": `${editorId}-help`, value: state.query });
   editor.addEventListener("input", () => { state.query = editor.value; });
@@ -149,8 +151,24 @@ export async function render(container) {
     onchange: (e) => { state.withKey = e.target.checked; } });
   const runButton = h("button", { type: "submit" }, "Run query");
 
+  // Choosing in the list only chooses; "Load example" replaces the editor's text, and a query the
+  // user wrote is kept one step back ("Bring back my query"), never lost to an arrow key.
+  const undo = h("button", { type: "button", class: "secondary undo", hidden: true, onclick: () => {
+    if (state.previous === null) return;
+    editor.value = state.previous;
+    state.query = state.previous;
+    state.previous = null;
+    undo.hidden = true;
+    loadStatus.textContent = "Your query is back in the editor.";
+    editor.focus();
+  } }, "Bring back my query");
+  const loadStatus = h("span", { class: "help", role: "status" });
   const loadExample = () => {
     const chosen = EXAMPLES.find((x) => x.id === example.value);
+    const edited = editor.value.trim() && !EXAMPLES.some((x) => x.query === editor.value);
+    state.previous = edited ? editor.value : null;
+    undo.hidden = !edited;
+    loadStatus.textContent = edited ? `Loaded “${chosen.label}”; your query is kept.` : `Loaded “${chosen.label}”.`;
     state.example = chosen.id;
     state.query = chosen.query;
     editor.value = chosen.query;
@@ -197,7 +215,7 @@ export async function render(container) {
   });
   const form = h("form", { class: "sparql-form", "aria-label": "SPARQL query", onsubmit: (e) => { e.preventDefault(); run(); } },
     h("div", { class: "example-row" },
-      h("div", { class: "field grow" }, h("label", { for: exampleId }, "Example query"), example), loadButton),
+      h("div", { class: "field grow" }, h("label", { for: exampleId }, "Example query"), example), loadButton, undo, loadStatus),
     h("div", { class: "field" }, h("label", { for: editorId }, "Query"), editor),
     h("p", { id: `${editorId}-help`, class: "help" },
       "Read-only SPARQL 1.1 over the reference graphs. Ctrl+Enter runs the query; Tab leaves the editor."),
@@ -205,8 +223,8 @@ export async function render(container) {
       h("span", { class: "check" }, withKey, h("label", { for: keyBoxId },
         hasKey ? "Send my organization key (adds my evidence and validation graphs)" : "Send my organization key (none stored: open the Organization page first)"))));
 
-  append(container, h("h1", {}, "SPARQL console"), form, status, output);
-  example.addEventListener("change", loadExample);
+  const exportRow = h("div", { class: "toolbar" }, csvButton(() => output.querySelector("table"), "query-results.csv", "Download the results (CSV)"));
+  append(container, h("h1", {}, "SPARQL console"), form, status, exportRow, output);
   if (!hasKey && EXAMPLES.find((x) => x.id === state.example)?.needsKey) {
     container.insertBefore(note("This example reads your evidence: store your key on the Organization page."), status);
   }
