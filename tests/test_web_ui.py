@@ -1183,6 +1183,8 @@ def test_task_evidence_check_commit_restore(page: Any, base: str, api: httpx.Cli
     with page.expect_download() as info:
         page.get_by_role("button", name="Download the empty template (XLSX)").click()
     assert info.value.suggested_filename == "ctrlgraph-evidence-template.xlsx"
+    page.mouse.move(0, 0)
+    page.evaluate("window.scrollTo(0, 0)")
     shot(page, "evidence", doc=True)
 
 
