@@ -122,7 +122,7 @@ def reset_to_reference() -> None:
 def dump(store: GraphStore) -> str:
     """Every quad of the store, sorted: equal dumps mean an unchanged store."""
     if isinstance(store, OxigraphStore):
-        return "\n".join(sorted(str(q) for q in store.raw))
+        return "\n".join(sorted(str(q) for q in [*store.raw, *store.raw_tenants]))
     graphs = store.named_graphs()  # type: ignore[attr-defined]
     return "\n".join(f"GRAPH <{g}>\n{store.graph_ntriples(g)}" for g in graphs if g.startswith(GRAPH))
 

@@ -21,6 +21,22 @@ META_GRAPH = GRAPH + "meta"
 DERIVED_GRAPH = GRAPH + "derived"
 #: Prefix of every organization's evidence graph.
 ORG_GRAPH_PREFIX = GRAPH + "org/"
+#: Organizations and API keys (hashes); tenant data, never in a reference dataset.
+SYSTEM_GRAPH = GRAPH + "system"
+#: Cross-process locks on a remote store.
+LEASE_GRAPH = GRAPH + "leases"
+
+
+def is_tenant_graph(iri: str) -> bool:
+    """Graphs written on behalf of organizations (evidence, validation reports,
+    audit trail, snapshots) or holding keys: never part of a reference answer."""
+    return iri.startswith(ORG_GRAPH_PREFIX) or iri in (SYSTEM_GRAPH, LEASE_GRAPH)
+
+
+def mentions_tenant_graph(text: str) -> bool:
+    """Whether a query or update names a tenant graph (as an IRI in <…>)."""
+    return f"<{ORG_GRAPH_PREFIX}" in text or f"<{SYSTEM_GRAPH}>" in text or f"<{LEASE_GRAPH}>" in text
+
 
 #: PREFIX lines shared by every query file.
 SPARQL_PREFIXES = f"""PREFIX cg: <{CG}>

@@ -1,12 +1,13 @@
 """Running the query files against the reference graph.
 
-Reference queries run over the union of the store's graphs: with hundreds of
-framework graphs, an explicit list of graphs makes every triple pattern a
-union of per-graph lookups, while the union is one index scan. This is safe
-because the query files only match reference vocabulary, and evidence uploads
-may not use it (evidence graphs are checked against a closed vocabulary
-before they are stored). User SPARQL on /sparql never gets the union: it gets
-an explicit list of the graphs its caller may read.
+Reference queries run with ``union_default=True``, which every store reads as
+the *reference dataset*: the shipped and imported reference graphs (with the
+meta and derived graphs), never an organization's evidence, validation report,
+audit trail or snapshots. The embedded store keeps tenant graphs in a store of
+their own, so the reference dataset is its reference store's union (one index
+scan, however many framework graphs); a remote store sends the reference
+graphs as the query's dataset. A query naming a tenant graph cannot run as a
+reference query: evidence and reference are queried apart and joined here.
 """
 
 from __future__ import annotations
@@ -51,3 +52,21 @@ def select(store: GraphStore, name: str, /, **params: object) -> list[Row]:
         text = text.replace(placeholder, value.sparql())
     scalar = {key: value for key, value in params.items() if key not in rows}
     return store.select(bind(text, scalar), union_default=True)
+
+
+def term_names(store: GraphStore, iris: Sequence[str]) -> dict[str, tuple[str | None, str | None]]:
+    """Notation and label of reference terms, from the reference graphs only:
+    term IRI -> (skos:notation, rdfs:label). Terms the reference graphs do not
+    describe are left out."""
+    names: dict[str, tuple[str | None, str | None]] = {}
+    unique = sorted(set(iris))
+    for start in range(0, len(unique), 500):
+        chunk = [Iri(i) for i in unique[start : start + 500]]
+        for row in store.select(bind(queries.load("reference_terms"), {"terms": chunk}), union_default=True):
+            notation, label = row.get("notation"), row.get("label")
+            if notation is None and label is None:
+                continue
+            names.setdefault(
+                str(row["term"]), (None if notation is None else str(notation), None if label is None else str(label))
+            )
+    return names

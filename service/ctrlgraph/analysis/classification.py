@@ -159,7 +159,7 @@ def classify_system(row: Row) -> SystemFacts:
 
 
 def systems(store: GraphStore, evidence_graph: str) -> list[SystemFacts]:
-    rows = store.select(bind(queries.load("org/systems"), {"evidence": Iri(evidence_graph)}), union_default=True)
+    rows = store.select(bind(queries.load("org/systems"), {"evidence": Iri(evidence_graph)}))  # evidence only
     return [classify_system(r) for r in rows]
 
 

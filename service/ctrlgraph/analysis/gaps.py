@@ -73,7 +73,7 @@ def control_states(store: GraphStore, evidence_graph: str, report_graph: str, as
         if "expired" not in message.lower():  # expiry is judged live against as_of below
             results[str(row["focus"])].append(message)
     states: dict[str, OrgControl] = {}
-    for row in store.select(text, union_default=True):
+    for row in store.select(text):  # evidence only
         control = str(row["control"])
         current = states.get(control)
         status = str(row["status"])

@@ -68,7 +68,7 @@ def kpis(
     today = as_of.isoformat()
 
     def run(name: str) -> list[dict[str, object]]:
-        return store.select(bind(queries.load(name), {"evidence": Iri(evidence_graph)}), union_default=True)
+        return store.select(bind(queries.load(name), {"evidence": Iri(evidence_graph)}))  # evidence only
 
     systems = run("org/kpi_risk")
     current = 0

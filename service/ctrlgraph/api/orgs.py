@@ -146,11 +146,24 @@ async def _write(
             None,
             principal.key_id,
         )
+    except repository.EvidenceTrespass as exc:
+        raise trespass(exc) from exc
     except ParseProblem as exc:
         raise HTTPException(400, f"could not read the {media_type} body: {exc}") from exc
     except repository.EvidenceRejected as exc:
         raise rejected(exc, f"the evidence has {len(exc.report.violations)} SHACL violation(s)") from exc
     return written(request, org, mode, outcome)
+
+
+def trespass(exc: repository.EvidenceTrespass) -> HTTPException:
+    return HTTPException(
+        422,
+        {
+            "message": f"{exc.message}; nothing was stored",
+            "violations": exc.count,
+            "triples": exc.triples,
+        },
+    )
 
 
 def rejected(exc: repository.EvidenceRejected, why: str) -> HTTPException:
@@ -360,6 +373,8 @@ def restore_version(
             None,
             principal.key_id,
         )
+    except repository.EvidenceTrespass as exc:
+        raise trespass(exc) from exc
     except repository.EvidenceRejected as exc:
         raise rejected(exc, f"version {version} no longer conforms to the shapes") from exc
     return written(request, org, "restore", outcome)

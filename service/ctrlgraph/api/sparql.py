@@ -5,8 +5,13 @@
 * results negotiated from Accept (406 when nothing offered is acceptable);
 * updates refused (403), syntax errors 400 with the parser's message, SERVICE
   refused (400);
-* the dataset is always explicit: the graphs the caller may read (the
-  reference graphs), intersected with what the request or query names;
+* the caller's dataset is what it may read, by construction: on the embedded
+  store the query runs on the reference store (anonymous and admin callers)
+  or on an organization's view (the reference graphs plus that
+  organization's evidence and validation graphs), whose union of graphs is
+  the default graph; on a remote store the dataset lists those graphs. A
+  graph named by default-graph-uri / named-graph-uri / FROM that the caller
+  may not read, or that does not exist, is an empty graph either way;
 * on the embedded store, queries run in killable worker processes: past the
   timeout the worker is killed and the client gets 504; on a remote store the
   server is given the same time limit (see ctrlgraph.sparql.remote).
@@ -14,6 +19,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
+import threading
 from typing import Annotated
 from urllib.parse import parse_qs
 
@@ -22,6 +30,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, Response
 
 from ctrlgraph.api.auth import optional_principal
+from ctrlgraph.api.cache import reference_version
 from ctrlgraph.evidence import repository
 from ctrlgraph.evidence.tenants import Principal
 from ctrlgraph.iri import META_GRAPH
@@ -31,6 +40,12 @@ from ctrlgraph.sparql.negotiation import ALIASES, parse_accept
 from ctrlgraph.sparql.pool import PoolBusy
 from ctrlgraph.sparql.worker import QueryJob
 from ctrlgraph.store.base import QueryTimeout, StoreError
+from ctrlgraph.store.dialect import _blank_keeping_positions
+from ctrlgraph.store.oxigraph import OxigraphStore
+
+_FROM_CLAUSE = re.compile(
+    r"(?<![\w:?$])FROM\s+(?:NAMED\s+)?(?:<[^<>]*>|[A-Za-z_][\w.-]*:[\w.-]*|:[\w.-]*)", re.IGNORECASE
+)
 
 router = APIRouter(tags=["sparql"])
 
@@ -48,7 +63,7 @@ RESULT_TYPES = {
 RESPONSES: dict[int | str, dict[str, object]] = {
     200: {"description": "Query results in the negotiated format", "content": RESULT_TYPES},
     400: {"description": "Syntax error (the parser's message), SERVICE, or a bad parameter"},
-    403: {"description": "A SPARQL Update, or a graph the caller may not read"},
+    403: {"description": "A SPARQL Update"},
     406: {"description": "No acceptable result format"},
     413: {"description": "Request body larger than the configured limit"},
     422: {"description": "Result larger than the configured cap (add a LIMIT)"},
@@ -63,6 +78,13 @@ def _text(status: int, message: str) -> PlainTextResponse:
     return PlainTextResponse(message + "\n", status_code=status)
 
 
+def _several(params: dict[str, list[str]], where: str) -> str | None:
+    for name in ("query", "update"):
+        if len(params.get(name, [])) > 1:
+            return f"several '{name}' parameters {where}: the SPARQL 1.1 Protocol allows exactly one"
+    return None
+
+
 @router.get("/sparql", responses=RESPONSES, summary="SPARQL query (GET)")
 async def sparql_get(
     request: Request,
@@ -70,7 +92,10 @@ async def sparql_get(
     default_graph_uri: Annotated[list[str] | None, Query(alias="default-graph-uri")] = None,
     named_graph_uri: Annotated[list[str] | None, Query(alias="named-graph-uri")] = None,
 ) -> Response:
-    if "update" in request.query_params:
+    params = parse_qs(request.url.query, keep_blank_values=True)
+    if problem := _several(params, "in the URL"):
+        return _text(400, problem)
+    if "update" in params:
         return _text(403, READ_ONLY)
     if query is None:
         return _text(400, "missing the 'query' parameter")
@@ -102,27 +127,39 @@ async def sparql_get(
 )
 async def sparql_post(request: Request) -> Response:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    params = parse_qs(request.url.query)
+    params = parse_qs(request.url.query, keep_blank_values=True)
+    if problem := _several(params, "in the URL"):
+        return _text(400, problem)
     body = await request.body()
-    if content_type == "application/sparql-update":
+    if content_type == "application/sparql-update" or "update" in params:
         return _text(403, READ_ONLY)
     if content_type == "application/x-www-form-urlencoded":
         try:
             form = parse_qs(body.decode("utf-8"), keep_blank_values=True)
         except UnicodeDecodeError:
             return _text(400, "the form body is not valid UTF-8")
+        if problem := _several(form, "in the form body"):
+            return _text(400, problem)
         if "update" in form:
             return _text(403, READ_ONLY)
+        if "query" in params and "query" in form:
+            return _text(400, "a 'query' in both the URL and the form body: give it once")
+        if "query" in params:
+            return _text(400, "with a form body, the 'query' goes in the body, not the URL")
         if "query" not in form:
-            return _text(400, "missing the 'query' form field")
+            return _text(400, "missing the 'query' form field" + ("" if body else " (the request body is empty)"))
         query = form["query"][0]
         default = form.get("default-graph-uri", []) + params.get("default-graph-uri", [])
         named = form.get("named-graph-uri", []) + params.get("named-graph-uri", [])
     elif content_type == "application/sparql-query":
+        if "query" in params:
+            return _text(400, "a 'query' in both the URL and the request body: give it once")
         try:
             query = body.decode("utf-8")
         except UnicodeDecodeError:
             return _text(400, "the query is not valid UTF-8")
+        if not query.strip():
+            return _text(400, "the request body is empty: POST the query as the body")
         default = params.get("default-graph-uri", [])
         named = params.get("named-graph-uri", [])
     else:
@@ -134,15 +171,51 @@ async def sparql_post(request: Request) -> Response:
     return await _answer(request, query, default, named)
 
 
-def readable_graphs(request: Request, principal: Principal | None) -> list[str]:
-    """Graphs the caller may read: the reference graphs, plus, with an
-    organization key, that organization's evidence and validation graphs.
-    (An admin key reads the reference graphs only: it manages tenants, it
-    does not browse their evidence over SPARQL.)"""
-    graphs = [*reference_graphs(request.app.state.store), META_GRAPH]
+def _reader_org(principal: Principal | None) -> str | None:
+    """The organization whose graphs the caller reads (None: reference only).
+    An admin key reads the reference graphs only: it manages tenants, it does
+    not browse their evidence over SPARQL."""
     if principal is not None and principal.org is not None and principal.may("read", principal.org):
-        graphs += [repository.evidence_graph(principal.org), repository.report_graph(principal.org)]
+        return principal.org
+    return None
+
+
+def readable_graphs(request: Request, principal: Principal | None) -> list[str]:
+    """Graphs the caller may read: the reference dataset, plus, with an
+    organization key, that organization's evidence and validation graphs."""
+    store = request.app.state.store
+    dataset = getattr(store, "reference_dataset", None)
+    graphs = list(dataset()) if dataset is not None else [*reference_graphs(store), META_GRAPH]
+    org = _reader_org(principal)
+    if org is not None:
+        graphs += [repository.evidence_graph(org), repository.report_graph(org)]
     return graphs
+
+
+_VIEW_LOCK = threading.Lock()
+
+
+def organization_view(request: Request, org: str) -> str:
+    """The on-disk view holding the reference graphs and this organization's
+    evidence and validation graphs (built on first use of each version)."""
+    store: OxigraphStore = request.app.state.store
+    versions = repository.history(store, org)
+    key = hashlib.sha256(f"{reference_version(store)}|{versions[-1].number if versions else 0}".encode()).hexdigest()
+    with _VIEW_LOCK:
+        path = store.reference_view([repository.evidence_graph(org), repository.report_graph(org)], f"{org}@{key[:16]}")
+        store.drop_views(prefix=f"{org}@", keep=path.name)
+    return str(path)
+
+
+def _without_dataset_clauses(query: str) -> str:
+    """The query with its FROM / FROM NAMED clauses cut out (the dataset is
+    then set apart, from what the caller may read)."""
+    text = _blank_keeping_positions(query)
+    parts, last = [], 0
+    for match in _FROM_CLAUSE.finditer(text):
+        parts.append(query[last : match.start()])
+        last = match.end()
+    return "".join(parts) + query[last:]
 
 
 async def _answer(request: Request, query: str, default: list[str], named: list[str]) -> Response:
@@ -156,42 +229,53 @@ async def _answer(request: Request, query: str, default: list[str], named: list[
         return _text(400, str(exc))
     if looks_like_update(query):
         return _text(403, READ_ONLY)
-    allowed = await run_in_threadpool(readable_graphs, request, principal)
-    allowed_set = set(allowed)
+    store = request.app.state.store
     # Protocol parameters take precedence over the query's own dataset clauses.
     if default or named:
-        requested_default, requested_named = default, named
+        requested: tuple[list[str], list[str]] | None = (list(default), list(named))
     elif clauses:
-        requested_default, requested_named = clauses.default, clauses.named
+        requested = (list(clauses.default), list(clauses.named))
     else:
-        requested_default, requested_named = allowed, allowed
-    refused = sorted({*requested_default, *requested_named, *clauses.default, *clauses.named} - allowed_set)
-    if refused:
-        return _text(403, "not a graph you can read: " + ", ".join(f"<{g}>" for g in refused))
-    merges = getattr(getattr(request.app.state.store, "dialect", None), "merges_dataset_clauses", False)
-    if merges and not clauses.complete:
-        # The server would add the query's own FROM graphs to ours: they must be known.
-        return _text(400, "the query's FROM clauses could not be read; check its syntax")
-    if (
-        merges
-        and (default or named)
-        and clauses
-        and (set(default), set(named))
-        != (
-            set(clauses.default),
-            set(clauses.named),
-        )
-    ):
-        # This server would merge the two datasets instead of letting the parameters win.
-        return _text(400, "give the dataset either in the query (FROM) or as request parameters, not both")
+        requested = None
+    union = False
+    store_path: str | None = None
+    if isinstance(store, OxigraphStore):
+        # The store the query runs on holds exactly what the caller may read,
+        # so a graph named here that the caller may not read (or that does not
+        # exist) is simply absent: an empty graph, whichever it is.
+        org = _reader_org(principal)
+        if org is not None:
+            store_path = await run_in_threadpool(organization_view, request, org)
+        if requested is None:
+            union = True
+            requested = ([], [])
+        elif not (default or named) and clauses.complete:
+            requested = None  # the query's own FROM clauses apply
+    else:
+        allowed = await run_in_threadpool(readable_graphs, request, principal)
+        allowed_set = set(allowed)
+        if requested is None:
+            requested = (allowed, allowed)
+        else:
+            if not clauses.complete:
+                return _text(400, "the query's FROM clauses could not be read; check its syntax")
+            # Graphs the caller may not read, and graphs that do not exist, are
+            # both left out: they read as empty graphs (no existence oracle).
+            requested = ([g for g in requested[0] if g in allowed_set], [g for g in requested[1] if g in allowed_set])
+        if clauses:
+            query = _without_dataset_clauses(query)  # this server would merge them with ours
+            if check(query):
+                return _text(400, "the query's FROM clauses could not be read; check its syntax")
     settings = request.app.state.settings
     job = QueryJob(
         query=query,
-        default_graphs=list(requested_default),
-        named_graphs=list(requested_named),
+        default_graphs=None if requested is None else requested[0],
+        named_graphs=None if requested is None else requested[1],
         accept=parse_accept(request.headers.get("accept"), ALIASES),
         generation=request.app.state.generation,
         max_result_bytes=settings.max_result_bytes,
+        union=union,
+        store_path=store_path,
     )
     try:
         answer = await run_in_threadpool(request.app.state.query_runner.run, job, settings.query_timeout)

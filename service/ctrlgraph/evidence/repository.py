@@ -19,6 +19,7 @@ from typing import Literal
 
 import pyoxigraph as ox
 
+from ctrlgraph.evidence.integrity import trespasses
 from ctrlgraph.evidence.parsing import ParseProblem, parse_rdf, to_ntriples
 from ctrlgraph.evidence.tenants import org_iri
 from ctrlgraph.evidence.validation import EvidenceReport, validate_ntriples
@@ -171,6 +172,29 @@ def check_org_node(ntriples: str, org_id: str) -> None:
         )
 
 
+class EvidenceTrespass(ParseProblem):
+    """The evidence states triples outside the organization's own resources."""
+
+    def __init__(self, triples: list[str], count: int) -> None:
+        self.triples = triples
+        self.count = count
+        super().__init__(
+            "",
+            f"{count} triple(s) state facts the organization may not state (evidence describes only the"
+            " organization's own resources: its namespace and blank nodes, pointing at reference IRIs"
+            " only through the evidence vocabulary): " + "; ".join(triples),
+        )
+
+
+def check_ownership(ntriples: str, org_id: str) -> None:
+    """Refuse evidence that states anything but the organization's own facts
+    (see :mod:`ctrlgraph.evidence.integrity`)."""
+    triples = [q.triple for q in ox.parse(ntriples.encode(), format=ox.RdfFormat.N_TRIPLES)]
+    found, count = trespasses(triples, org_id)
+    if count:
+        raise EvidenceTrespass(found, count)
+
+
 def read_evidence(store: GraphStore, org_id: str) -> str:
     return store.graph_ntriples(evidence_graph(org_id))
 
@@ -235,6 +259,7 @@ def write_evidence(
         existing = read_evidence(store, org_id)
         merged = _with_org_node((existing if mode == "add" else "") + new, org_id, org_name)
         check_org_node(merged, org_id)
+        check_ownership(merged, org_id)
         report = validate_ntriples(merged, as_of, separate_process=separate_process)
         if not report.conforms:
             raise EvidenceRejected(report)

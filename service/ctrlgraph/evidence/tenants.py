@@ -14,10 +14,9 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from ctrlgraph.iri import CG, DCTERMS, GRAPH, RDFS, XSD
+from ctrlgraph.iri import CG, DCTERMS, RDFS, SYSTEM_GRAPH, XSD
 from ctrlgraph.store.base import GraphStore, sparql_iri, sparql_literal
 
-SYSTEM_GRAPH = GRAPH + "system"
 ORG_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 SCOPES = ("read", "write", "admin")
 _KEY = re.compile(r"^cgk_([0-9a-f]{16})_([A-Za-z0-9_-]{20,100})$")

@@ -23,6 +23,7 @@ from ctrlgraph.planning import OPEN_STATUSES, coverage
 from ctrlgraph.planning.coverage import ControlInfo
 from ctrlgraph.planning.models import DocumentToProduce, Roadmap, RoadmapPhase, RoadmapStep
 from ctrlgraph.planning.plan import effort_of, optimise
+from ctrlgraph.reference import term_names
 from ctrlgraph.store.base import GraphStore, Iri, bind
 
 ACTIONS = {
@@ -59,15 +60,20 @@ def documents(info: ControlInfo | None) -> list[DocumentToProduce]:
 
 def _findings(store: GraphStore, org: str) -> dict[str, list[str]]:
     text = bind(queries.load("planning/org_findings"), {"evidence": Iri(repository.evidence_graph(org))})
+    rows = store.select(text)  # the evidence alone; names come from the reference graphs
+    names = term_names(store, [str(r[k]) for r in rows for k in ("control", "statusIri") if k in r])
     result: dict[str, list[str]] = defaultdict(list)
-    for row in store.select(text, union_default=True):
-        status = str(row.get("status", ""))
+    for row in rows:
+        notation = names.get(str(row["control"]), (None, None))[0]
+        if notation is None:  # not a reference control
+            continue
+        status = names.get(str(row.get("statusIri", "")), (None, None))[1] or ""
         if status == "closed":
             continue
         label = str(row.get("label", row["finding"]))
         audit = f", {row['audit']}" if "audit" in row else ""
-        result[str(row["controlNotation"])].append(f"{label} ({status or 'status not recorded'}{audit})")
-    return result
+        result[notation].append(f"{label} ({status or 'status not recorded'}{audit})")
+    return dict(sorted(result.items()))
 
 
 def roadmap(

@@ -23,6 +23,7 @@ from ctrlgraph.models import RequirementGap
 from ctrlgraph.planning import BadParameter, coverage
 from ctrlgraph.planning.models import Basis, SoaControl, SoaEntry, SoaSummary, StatementOfApplicability
 from ctrlgraph.planning.xlsx import Sheet
+from ctrlgraph.reference import term_names
 from ctrlgraph.store.base import GraphStore, Iri, bind
 
 AI_ACT = gaps.AI_ACT
@@ -88,12 +89,25 @@ def _served_by_control(requirements: Sequence[RequirementGap]) -> dict[str, list
 def _system_risks(store: GraphStore, org: str) -> dict[str, dict[str, list[str]]]:
     """control -> AI system (with assessment date) -> its identified risks."""
     text = bind(queries.load("planning/org_system_risks"), {"evidence": Iri(repository.evidence_graph(org))})
+    rows = store.select(text)  # the evidence alone; names come from the reference graphs
+    names = term_names(store, [str(r[k]) for r in rows for k in ("control", "levelIri") if k in r])
+    rows.sort(
+        key=lambda r: (
+            names.get(str(r["control"]), ("", None))[0] or "",
+            str(r["systemName"]),
+            str(r.get("riskLabel", "")),
+        )
+    )
     result: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for row in store.select(text, union_default=True):
+    for row in rows:
+        notation = names.get(str(row["control"]), (None, None))[0]
+        if notation is None:  # not a reference control
+            continue
+        level = names.get(str(row.get("levelIri", "")), (None, None))[1]
         system = str(row["systemName"]) + (f" (risk assessment of {row['performed']})" if "performed" in row else "")
-        risk = str(row.get("riskLabel", "unnamed risk")) + (f" ({row['level']})" if "level" in row else "")
-        if risk not in result[str(row["controlNotation"])][system]:
-            result[str(row["controlNotation"])][system].append(risk)
+        risk = str(row.get("riskLabel", "unnamed risk")) + (f" ({level})" if level is not None else "")
+        if risk not in result[notation][system]:
+            result[notation][system].append(risk)
     return result
 
 

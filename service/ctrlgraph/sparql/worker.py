@@ -24,6 +24,11 @@ class QueryJob:
     accept: list[MediaRange]
     generation: int
     max_result_bytes: int
+    #: The default graph is the union of every graph of the store (its dataset
+    #: is exactly what the caller may read: the reference store, or a view).
+    union: bool = False
+    #: Run on this store (an organization's view) instead of the worker's own.
+    store_path: str | None = None
 
 
 @dataclass(frozen=True)
@@ -65,11 +70,14 @@ def error(status: int, message: str) -> QueryAnswer:
 
 def execute(store: ox.Store, job: QueryJob) -> QueryAnswer:
     try:
-        result = store.query(
-            job.query,
-            default_graph=None if job.default_graphs is None else [ox.NamedNode(g) for g in job.default_graphs],
-            named_graphs=None if job.named_graphs is None else [ox.NamedNode(g) for g in job.named_graphs],
-        )
+        if job.union:
+            result = store.query(job.query, use_default_graph_as_union=True)
+        else:
+            result = store.query(
+                job.query,
+                default_graph=None if job.default_graphs is None else [ox.NamedNode(g) for g in job.default_graphs],
+                named_graphs=None if job.named_graphs is None else [ox.NamedNode(g) for g in job.named_graphs],
+            )
     except SyntaxError as exc:
         return error(400, f"SPARQL syntax error: {exc}")
     except (OSError, ValueError) as exc:
@@ -109,6 +117,7 @@ def serve(conn: Connection, store_path: str) -> None:  # pragma: no cover - runs
     exit_with_parent()  # even a worker busy in a query stops when the server dies
     store: ox.Store | None = None
     generation = -1
+    views: dict[str, ox.Store] = {}  # organization views are immutable: kept open, a few at a time
     while True:
         try:
             job: QueryJob | None = conn.recv()
@@ -119,8 +128,15 @@ def serve(conn: Connection, store_path: str) -> None:  # pragma: no cover - runs
         if store is None or job.generation != generation:
             store = ox.Store.read_only(store_path)
             generation = job.generation
+        target = store
+        if job.store_path is not None:
+            if job.store_path not in views:
+                if len(views) >= 4:
+                    views.pop(next(iter(views)))
+                views[job.store_path] = ox.Store.read_only(job.store_path)
+            target = views[job.store_path]
         try:
-            answer = execute(store, job)
+            answer = execute(target, job)
         except Exception as exc:
             answer = error(500, f"the query failed: {type(exc).__name__}")
         conn.send(answer)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pyoxigraph as ox
 
+from ctrlgraph.iri import GRAPH, is_tenant_graph, mentions_tenant_graph
 from ctrlgraph.store.base import Row, StoreError, combine_updates, literal_value, sparql_iri
 
 
@@ -60,27 +65,80 @@ def _own_blank_nodes(ntriples: str, block: int) -> str:
     return (ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").decode("utf-8")
 
 
-class OxigraphStore:
-    """A :class:`~ctrlgraph.store.base.GraphStore` over a pyoxigraph ``Store``.
+#: Folder, inside the store's folder, of the tenant store (see OxigraphStore).
+TENANT_DIR = "tenants"
+#: Folder, inside the store's folder, of the per-organization query views.
+VIEW_DIR = "views"
 
-    ``path=None`` keeps everything in memory (tests, benchmarks); otherwise
-    the RocksDB-backed store in that folder is opened (and created if absent).
+
+class MixedDatasetError(StoreError):
+    """One request named reference graphs and tenant graphs together."""
+
+
+class OxigraphStore:
+    """A :class:`~ctrlgraph.store.base.GraphStore` over pyoxigraph, in two stores.
+
+    The *reference store* holds the shipped and imported reference graphs, the
+    meta graph and the derived graph, and nothing else: its union of graphs is
+    the reference dataset, so reference queries (``union_default=True``) read
+    it at full speed and no organization can add to what they see. The *tenant
+    store* (``<path>/tenants``) holds everything written for organizations:
+    evidence, validation reports, the audit trail, snapshots, and the system
+    graph of organizations and keys. Requests are routed by the graph IRIs they
+    name (:func:`ctrlgraph.iri.is_tenant_graph`); one request naming both is
+    refused (:class:`MixedDatasetError`): join the two in Python.
+
+    ``path=None`` keeps both in memory (tests, benchmarks); otherwise the
+    RocksDB-backed stores in that folder are opened (and created if absent).
     """
 
     def __init__(self, path: Path | None = None, *, read_only: bool = False) -> None:
         self.path = path
+        self.read_only = read_only
         if path is None:
             self._store = ox.Store()
+            self._tenants = ox.Store()
         elif read_only:
             self._store = ox.Store.read_only(str(path))
+            tenant_path = path / TENANT_DIR
+            self._tenants = ox.Store.read_only(str(tenant_path)) if tenant_path.exists() else ox.Store()
         else:
             path.mkdir(parents=True, exist_ok=True)
             self._store = ox.Store(str(path))
+            self._tenants = ox.Store(str(path / TENANT_DIR))
+            self.moved_tenant_graphs = self.separate_tenant_graphs()
 
     @property
     def raw(self) -> ox.Store:
-        """The pyoxigraph store, for bulk loading and pySHACL."""
+        """The pyoxigraph reference store, for bulk loading and pySHACL."""
         return self._store
+
+    @property
+    def raw_tenants(self) -> ox.Store:
+        """The pyoxigraph tenant store."""
+        return self._tenants
+
+    def separate_tenant_graphs(self) -> list[str]:
+        """Move tenant graphs found in the reference store (a store written by
+        an earlier version kept everything in one) into the tenant store."""
+        found = [g for g in self._store.named_graphs() if isinstance(g, ox.NamedNode) and is_tenant_graph(g.value)]
+        for graph in found:
+            if self._tenants.contains_named_graph(graph):
+                self._tenants.remove_graph(graph)
+            self._tenants.extend(self._store.quads_for_pattern(None, None, None, graph))
+            self._store.remove_graph(graph)
+        if found:
+            self.flush()
+        return sorted(g.value for g in found)
+
+    def _for_text(self, text: str) -> ox.Store:
+        return self._tenants if mentions_tenant_graph(text) else self._store
+
+    def _for_graphs(self, graphs: Sequence[str]) -> ox.Store:
+        tenant = {is_tenant_graph(g) for g in graphs}
+        if tenant == {True, False}:
+            raise MixedDatasetError("a request may name reference graphs or tenant graphs, not both")
+        return self._tenants if tenant == {True} else self._store
 
     def _query(
         self,
@@ -91,8 +149,16 @@ class OxigraphStore:
     ) -> object:
         try:
             if union_default:
+                if mentions_tenant_graph(query):
+                    raise MixedDatasetError(
+                        "a reference query (union_default) may not name tenant graphs: query them apart"
+                    )
                 return self._store.query(query, use_default_graph_as_union=True)
-            return self._store.query(
+            if default_graphs is None and named_graphs is None:
+                store = self._for_text(query)
+            else:
+                store = self._for_graphs([*(default_graphs or []), *(named_graphs or [])])
+            return store.query(
                 query,
                 default_graph=_graphs(default_graphs),
                 named_graphs=_graphs(named_graphs),
@@ -123,8 +189,12 @@ class OxigraphStore:
         return rows
 
     def update(self, update: str) -> None:
+        """Run an update in the store whose graphs it names. An update naming
+        no tenant graph goes to the reference store."""
+        if mentions_tenant_graph(update) and _names_reference_graph(update):
+            raise MixedDatasetError("an update may write reference graphs or tenant graphs, not both")
         try:
-            self._store.update(update)
+            self._for_text(update).update(update)
         except OSError as exc:  # pragma: no cover - disk failure
             raise StoreError(str(exc)) from exc
 
@@ -132,28 +202,84 @@ class OxigraphStore:
         """Replace named graphs in one SPARQL update, which Oxigraph applies
         as a single transaction: either every graph changes or none does."""
         update = replacement_update(graphs, extra_update)
-        if update:
-            self.update(update)
+        if not update:
+            return
+        store = self._for_graphs(list(graphs)) if graphs else self._for_text(extra_update)
+        if extra_update.strip() and self._for_text(extra_update) is not store:
+            raise MixedDatasetError("an update may write reference graphs or tenant graphs, not both")
+        try:
+            store.update(update)
+        except OSError as exc:  # pragma: no cover - disk failure
+            raise StoreError(str(exc)) from exc
 
     def graph_ntriples(self, graph: str) -> str:
         """The graph as sorted N-Triples: byte-identical for identical graphs."""
-        quads = self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+        quads = self._for_graphs([graph]).quads_for_pattern(None, None, None, ox.NamedNode(graph))
         triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
         text = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
         lines = sorted((text or b"").decode("utf-8").splitlines())
         return "\n".join(lines) + ("\n" if lines else "")
 
     def named_graphs(self) -> list[str]:
-        return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
+        graphs = [*self._store.named_graphs(), *self._tenants.named_graphs()]
+        return sorted(g.value for g in graphs if isinstance(g, ox.NamedNode))
+
+    def reference_view(self, org_graphs: Sequence[str], key: str) -> Path:
+        """An on-disk store holding the reference graphs plus ``org_graphs``
+        (copied from the tenant store), for an organization's SPARQL queries:
+        its union of graphs is exactly what that organization may read, so
+        queries over it run as fast as reference queries. Built once per
+        ``key`` (the caller's versions of both sides) as a checkpoint of the
+        reference store (hard links, cheap) plus the organization's triples."""
+        if self.path is None:
+            raise StoreError("organization views need an on-disk store")
+        views = self.path / VIEW_DIR
+        target = views / key
+        if target.exists():
+            return target
+        views.mkdir(exist_ok=True)
+        staging = views / f".{key}.{os.getpid()}.{threading.get_ident()}.tmp"
+        shutil.rmtree(staging, ignore_errors=True)
+        self._store.backup(str(staging))
+        view = ox.Store(str(staging))
+        for graph in org_graphs:
+            view.extend(self._tenants.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
+        view.flush()
+        del view
+        try:
+            staging.rename(target)
+        except OSError:  # built meanwhile by another thread: keep that one
+            shutil.rmtree(staging, ignore_errors=True)
+        return target
+
+    def drop_views(self, prefix: str = "", keep: str | None = None) -> None:
+        """Remove the organization views whose key starts with ``prefix``
+        but ``keep`` (a query worker that has one open keeps reading its files)."""
+        if self.path is None or not (self.path / VIEW_DIR).exists():
+            return
+        for view in (self.path / VIEW_DIR).iterdir():
+            if view.name.startswith(prefix) and view.name != keep and not view.name.startswith("."):
+                shutil.rmtree(view, ignore_errors=True)
 
     def flush(self) -> None:
         if self.path is not None:
             self._store.flush()
+            self._tenants.flush()
 
     def close(self) -> None:
         if self.path is not None:
-            try:
-                self._store.flush()
-            except (OSError, RuntimeError):  # read-only stores cannot flush
-                pass
+            for store in (self._store, self._tenants):
+                try:
+                    store.flush()
+                except (OSError, RuntimeError):  # read-only stores cannot flush
+                    pass
         del self._store
+        del self._tenants
+
+
+_GRAPH_IRI = re.compile(r"<(https?://[^<>\s]*)>")
+
+
+def _names_reference_graph(update: str) -> bool:
+    """Whether an update names a non-tenant graph of ctrlgraph's own."""
+    return any(iri.startswith(GRAPH) and not is_tenant_graph(iri) for iri in _GRAPH_IRI.findall(update))

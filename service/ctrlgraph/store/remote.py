@@ -23,6 +23,7 @@ from urllib.parse import quote, urlencode
 import httpx
 import pyoxigraph as ox
 
+from ctrlgraph.iri import LEASE_GRAPH, META_GRAPH, mentions_tenant_graph
 from ctrlgraph.store.base import QueryTimeout, Row, StoreError, literal_value, sparql_iri
 from ctrlgraph.store.dialect import DIALECTS, VIRTUOSO, Dialect
 from ctrlgraph.store.oxigraph import replacement_update
@@ -31,7 +32,6 @@ log = logging.getLogger(__name__)
 
 _RETRY_STATUS = {502, 503, 504}
 #: Where cross-process locks (leases) live; see RemoteStore.lease.
-LEASE_GRAPH = "https://w3id.org/ctrlgraph/graph/leases"
 _LEASE_ON = "https://w3id.org/ctrlgraph/ns#leaseOn"
 _LEASE_AT = "https://w3id.org/ctrlgraph/ns#claimedAt"
 
@@ -139,6 +139,7 @@ class RemoteStore:
         limits = httpx.Limits(max_connections=config.pool_size, max_keepalive_connections=config.pool_size)
         self._client = httpx.Client(timeout=config.timeout, limits=limits, transport=transport)
         self._auth = auth
+        self._reference_cache: tuple[float, list[str]] | None = None
 
     # -- reads -----------------------------------------------------------------
 
@@ -204,7 +205,11 @@ class RemoteStore:
         union_default: bool = False,
     ) -> list[Row]:
         if union_default:
-            default_graphs = named_graphs = None  # the server's union default graph
+            if mentions_tenant_graph(query):
+                raise StoreError("a reference query (union_default) may not name tenant graphs: query them apart")
+            # The reference dataset: the reference graphs, never the server's
+            # union of everything (which holds every organization's graphs).
+            default_graphs = named_graphs = self.reference_dataset()
         # No dataset at all: like Oxigraph, GRAPH <g> reaches every named graph.
         # (Internal queries without a dataset name their graphs explicitly.)
         response = self.query(query, default_graphs=default_graphs, named_graphs=named_graphs)
@@ -219,6 +224,19 @@ class RemoteStore:
         return [
             {name: _json_term(term) for name, term in binding.items()} for binding in document["results"]["bindings"]
         ]
+
+    def reference_dataset(self) -> list[str]:
+        """The graphs of the reference dataset (reference graphs as recorded
+        in the meta graph, the derived graph, the meta graph). Read again at
+        most every 2 s, and after each write from this process."""
+        cached = self._reference_cache
+        if cached is not None and time.monotonic() - cached[0] < 2.0:
+            return cached[1]
+        from ctrlgraph.loader import reference_graphs
+
+        graphs = [*reference_graphs(self), META_GRAPH]
+        self._reference_cache = (time.monotonic(), graphs)
+        return graphs
 
     def graph_ntriples(self, graph: str) -> str:
         """The graph as sorted N-Triples (blank node labels are the server's)."""
@@ -239,12 +257,13 @@ class RemoteStore:
         return "\n".join(lines) + ("\n" if lines else "")
 
     def named_graphs(self) -> list[str]:
-        rows = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", union_default=True)
+        rows = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
         return sorted(str(r["g"]) for r in rows)
 
     # -- writes ----------------------------------------------------------------
 
     def _write(self, method: str, url: str, **kwargs: object) -> httpx.Response:
+        self._reference_cache = None
         try:
             response = self._client.request(
                 method,
