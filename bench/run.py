@@ -84,7 +84,22 @@ QUERIES: dict[str, tuple[str, bool]] = {
     "crosswalk": ("full crosswalk between two frameworks (catalog.crosswalk)", True),
     "requirement": ("requirement detail as /v1/requirements builds it (catalog.requirement)", True),
     "live_ranking": ("ranking computed from the mappings on each call (no precompute)", True),
+    "sparql_readme": ("the README's SPARQL query (controls serving 27001 and 42001), union of graphs", True),
+    "sparql_point": ("one requirement's mappings as a SPARQL query, union of graphs", True),
 }
+#: The README's SPARQL example, verbatim (what /sparql is measured with).
+README_QUERY = """PREFIX cg: <https://w3id.org/ctrlgraph/ns#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT ?control (COUNT(DISTINCT ?fw) AS ?frameworks) WHERE {
+  ?m a cg:Mapping ; cg:control/skos:notation ?control ; cg:requirement/skos:inScheme ?f .
+  ?f dcterms:identifier ?fw FILTER (?fw IN ("iso27001-2022", "iso42001-2023"))
+} GROUP BY ?control HAVING (COUNT(DISTINCT ?fw) = 2) ORDER BY ?control"""
+POINT_QUERY = """PREFIX cg: <https://w3id.org/ctrlgraph/ns#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT ?control ?strength WHERE {{
+  ?m cg:requirement <{requirement}> ; cg:control/skos:notation ?control ; cg:strength ?strength
+}} ORDER BY ?control"""
 
 
 PROPOSED_DIR = BENCH_DIR / "proposed"
@@ -189,6 +204,11 @@ def workload(store: object) -> dict[str, Callable[[], object]]:
         "crosswalk": lambda: catalog.crosswalk(store, f1, f2),
         "requirement": lambda: catalog.requirement(store, f1, POINT_NOTATION),
         "live_ranking": lambda: store.select(LIVE_RANKING, union_default=True),
+        # in process, over the union of the reference graphs: what /sparql is compared with
+        "sparql_readme": lambda: store.select(README_QUERY, union_default=True),
+        "sparql_point": lambda: store.select(
+            POINT_QUERY.format(requirement=requirement_iri(f1, POINT_NOTATION)), union_default=True
+        ),
     }
 
 
@@ -217,6 +237,9 @@ def summarize(name: str, result: object) -> tuple[str, str]:
             f"{len(result.mappings)} mappings, a page of {len(result.related)} of "
             f"{result.related_total} related requirements"
         )
+    elif name in ("sparql_readme", "sparql_point"):
+        key = sorted(tuple(sorted((k, str(v)) for k, v in r.items())) for r in result)
+        text = f"{len(result)} rows"
     elif name == "live_ranking":
         key = sorted((str(r["control"]), int(r["frameworks"]), int(r["requirements"])) for r in result)
         text = f"{len(result)} controls"
@@ -485,7 +508,7 @@ def start_server(store_dir: Path, workdir: Path, timeout: float = 1800, proposed
         cmd = [sys.executable, str(Path(__file__).resolve()), "_serve", "--proposed", "--", *serve]
     else:
         cmd = [sys.executable, "-m", "ctrlgraph", *serve]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "CTRLGRAPH_ADMIN_KEY": BENCH_ADMIN_KEY}
     start = time.perf_counter()
     with log.open("wb") as handle:
         process = subprocess.Popen(cmd, stdout=handle, stderr=subprocess.STDOUT, env=env, cwd=REPO_ROOT)
@@ -510,6 +533,28 @@ def wait_until_healthy(server: Server, start: float, timeout: float) -> Server:
         time.sleep(0.2)
     server.stop()
     raise RuntimeError(f"the server did not become healthy within {timeout:.0f} s")
+
+
+BENCH_ADMIN_KEY = "cgk_0123456789abcdef_bench-admin-key-not-secret-0001"
+EVIDENCE = REPO_ROOT / "tests" / "fixtures" / "evidence" / "minimal.ttl"
+
+
+def bench_org(client: object) -> str:
+    """Create organization "bench" with its evidence; returns its key."""
+    admin = {"Authorization": f"Bearer {BENCH_ADMIN_KEY}"}
+    response = client.post("/v1/orgs", json={"id": "bench", "name": "Bench"}, headers=admin)  # type: ignore[attr-defined]
+    if response.status_code != 201:
+        raise RuntimeError(f"POST /v1/orgs: {response.status_code} {response.text[:300]}")
+    key = client.post("/v1/orgs/bench/keys", json={"scopes": ["read", "write"]}, headers=admin).json()["key"]  # type: ignore[attr-defined]
+    body = EVIDENCE.read_bytes().replace(b"/org/beta/", b"/org/bench/")
+    response = client.put(  # type: ignore[attr-defined]
+        "/v1/orgs/bench/evidence",
+        content=body,
+        headers={"Authorization": f"Bearer {key}", "Content-Type": "text/turtle"},
+    )
+    if response.status_code != 200:
+        raise RuntimeError(f"PUT evidence: {response.status_code} {response.text[:300]}")
+    return key
 
 
 def http_workload(server: Server, repeat: int, budget: float) -> dict:
@@ -541,6 +586,32 @@ def http_workload(server: Server, repeat: int, budget: float) -> dict:
                 raise RuntimeError(f"GET {path} {params} was answered from the cache")
             response.extensions["bench_hit"] = hit
             return response
+
+        # /sparql is never cached: each call runs the query (in a query worker
+        # process, on the reference store or on the organization's view).
+        from ctrlgraph.iri import requirement_iri
+
+        key = bench_org(client)
+        point_query = POINT_QUERY.format(requirement=requirement_iri(f1, POINT_NOTATION))
+        for name, query in (("http_sparql_readme", README_QUERY), ("http_sparql_point", point_query)):
+            for suffix, headers in (("", {}), ("_org", {"Authorization": f"Bearer {key}"})):
+
+                def sparql(q: str = query, h: dict = headers) -> httpx.Response:
+                    response = client.post(
+                        "/sparql",
+                        data={"query": q},
+                        headers={**h, "Accept": "application/sparql-results+json"},
+                    )
+                    if response.status_code != 200:
+                        raise RuntimeError(f"POST /sparql: {response.status_code} {response.text[:500]}")
+                    return response
+
+                m = measure(sparql, repeat, budget=budget)
+                response = m.pop("result")
+                m["bytes"] = len(response.content)
+                m["rows"] = len(response.json()["results"]["bindings"])
+                out[name + suffix] = m
+                print(f"  {name + suffix}: median {fmt_time(median(m['samples']))}", file=sys.stderr, flush=True)
 
         for name, (path, params) in calls.items():
             for cached in (False, True):
@@ -764,6 +835,32 @@ def report(args: argparse.Namespace, ctx: dict) -> tuple[str, list[str]]:
         Row("crosswalk over HTTP, cached (x-cache: hit)", cached_value("http_crosswalk")),
         qrow("requirement"),
     ]
+    out += [table(rows), ""]
+
+    # /sparql against the same query in process over the union of the reference graphs.
+    out += [
+        "## /sparql against in-process union time",
+        "",
+        "The same query through `POST /sparql` (JSON results, a query worker process; anonymous, and with an "
+        "organization key, whose dataset adds that organization's evidence and validation graphs) and in process "
+        "(`store.select(..., union_default=True)`, the union of the reference graphs). Target: /sparql within 1.5× "
+        "of in process.",
+        "",
+    ]
+    rows = []
+    for name, http_name in (("sparql_readme", "http_sparql_readme"), ("sparql_point", "http_sparql_point")):
+        base_med = median(q[name]["samples"])
+        for suffix, who in (("", "anonymous"), ("_org", "organization key")):
+            m = h[http_name + suffix]
+            ratio = median(m["samples"]) / base_med
+            rows.append(
+                Row(
+                    f"{QUERIES[name][0].split(',')[0]}: /sparql, {who} ({m['rows']} rows) vs in process",
+                    f"{latency(m)} vs {latency(q[name])}: {ratio:.2f}×",
+                    "≤ 1.5×",
+                    check(ratio <= 1.5, f"/sparql {name} {who}: {ratio:.2f}× in-process"),
+                )
+            )
     out += [table(rows), ""]
 
     if ctx.get("baseline"):

@@ -313,7 +313,7 @@ class EvidenceVersionOut(BaseModel):
     version: int
     created: str
     changed_by: str = Field(description="Key id that made the change")
-    kind: str = Field(description="replace | add | restore")
+    kind: str = Field(description="replace | add | restore | delete")
     triples_added: int
     triples_removed: int
     triples: int

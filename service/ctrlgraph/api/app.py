@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -9,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from ctrlgraph import __version__, catalog
+from ctrlgraph import __version__, catalog, doctor
 from ctrlgraph.api import interop, orgs, planning, reference, sparql
 from ctrlgraph.api.cache import ReferenceCacheMiddleware
 from ctrlgraph.api.limits import BodyLimitMiddleware, RateLimitMiddleware
@@ -20,6 +21,8 @@ from ctrlgraph.sparql.pool import QueryPool
 from ctrlgraph.sparql.remote import RemoteQueryRunner
 from ctrlgraph.store import OxigraphStore
 from ctrlgraph.web import mount as mount_web
+
+log = logging.getLogger("ctrlgraph")
 
 DESCRIPTION = """
 ctrlgraph models ISO/IEC 42001:2023, ISO/IEC 27001:2022, ISO 9001:2015, the ISO
@@ -51,6 +54,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             from ctrlgraph.demo import install_demo
 
             install_demo(store)
+        for finding in doctor.diagnose(store, snapshots=False):  # found at start-up: `ctrlgraph doctor --fix` repairs
+            log.warning("tenant integrity: %s", finding)
         store.flush()
         app.state.store = store
         app.state.settings = settings

@@ -16,6 +16,7 @@ from ctrlgraph.analysis import classification as classification_mod
 from ctrlgraph.analysis import gaps as gaps_mod
 from ctrlgraph.analysis import kpis as kpis_mod
 from ctrlgraph.api.auth import RequiredPrincipal, require
+from ctrlgraph.api.body import read_body
 from ctrlgraph.api.deps import StoreDep
 from ctrlgraph.api.tabular import csv_response, wants_csv
 from ctrlgraph.evidence import repository, tenants
@@ -125,15 +126,8 @@ async def _write(
         raise HTTPException(
             415, f"Content-Type must be one of {', '.join(ACCEPTED_TYPES)} (got {media_type or 'none'})"
         )
-    limit = request.app.state.settings.max_body_bytes
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise HTTPException(413, f"the body is larger than the {limit}-byte limit")
-    body = bytearray()
-    async for chunk in request.stream():
-        body.extend(chunk)
-        if len(body) > limit:
-            raise HTTPException(413, f"the body is larger than the {limit}-byte limit")
+    what = f"the evidence body (to remove all evidence, DELETE /v1/orgs/{org}/evidence)"
+    body = await read_body(request, request.app.state.settings.max_body_bytes, what=what)
     try:
         outcome = await run_in_threadpool(
             repository.write_evidence,
@@ -262,16 +256,13 @@ async def validate_upload(
         raise HTTPException(
             415, f"Content-Type must be one of {', '.join(ACCEPTED_TYPES)} (got {media_type or 'none'})"
         )
-    limit = request.app.state.settings.max_body_bytes
-    body = bytearray()
-    async for chunk in request.stream():
-        body.extend(chunk)
-        if len(body) > limit:
-            raise HTTPException(413, f"the body is larger than the {limit}-byte limit")
+    body = await read_body(request, request.app.state.settings.max_body_bytes, what="the evidence body")
     try:
         outcome = await run_in_threadpool(
-            repository.check_evidence, store, org, org_record["name"], bytes(body), media_type, mode
+            repository.check_evidence, store, org, org_record["name"], body, media_type, mode
         )
+    except repository.EvidenceTrespass as exc:
+        raise trespass(exc) from exc
     except ParseProblem as exc:
         raise HTTPException(400, f"could not read the {media_type} body: {exc}") from exc
     return EvidenceCheck(
@@ -281,6 +272,28 @@ async def validate_upload(
         triples=outcome.triples,
         validation=report_model(outcome.report),
     )
+
+
+class EvidenceDeleted(BaseModel):
+    organization: str
+    mode: Literal["delete"] = "delete"
+    version: int = Field(description="Number of the new version in the audit trail")
+    content_hash: str
+    triples: int = Field(description="Triples in the organization's evidence after the write (0)")
+    triples_removed: int
+
+
+@router.delete("/orgs/{org}/evidence", response_model=EvidenceDeleted)
+def delete_evidence(org: str, request: Request, principal: RequiredPrincipal) -> EvidenceDeleted:
+    """Remove all of the organization's evidence (and its validation report).
+    Recorded in the audit trail like any write; earlier versions stay
+    restorable. The only way to empty the evidence: an empty upload is 400."""
+    store: GraphStore = request.app.state.store
+    require(principal, "write", org)
+    _org(store, org)
+    version, removed, digest = repository.delete_evidence(store, org, principal.key_id)
+    request.app.state.generation += 1
+    return EvidenceDeleted(organization=org, version=version, content_hash=digest, triples=0, triples_removed=removed)
 
 
 RDF_OUT = ["text/turtle", "application/ld+json", "application/n-triples"]

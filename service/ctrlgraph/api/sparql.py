@@ -30,6 +30,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, Response
 
 from ctrlgraph.api.auth import optional_principal
+from ctrlgraph.api.body import read_body
 from ctrlgraph.api.cache import reference_version
 from ctrlgraph.evidence import repository
 from ctrlgraph.evidence.tenants import Principal
@@ -69,6 +70,7 @@ RESPONSES: dict[int | str, dict[str, object]] = {
     422: {"description": "Result larger than the configured cap (add a LIMIT)"},
     429: {"description": "Rate limit exceeded (see Retry-After)"},
     415: {"description": "Unsupported request Content-Type"},
+    411: {"description": "A POST without Content-Length (and not chunked)"},
     503: {"description": "All query workers busy"},
     504: {"description": "Query stopped at the time limit"},
 }
@@ -130,9 +132,12 @@ async def sparql_post(request: Request) -> Response:
     params = parse_qs(request.url.query, keep_blank_values=True)
     if problem := _several(params, "in the URL"):
         return _text(400, problem)
-    body = await request.body()
     if content_type == "application/sparql-update" or "update" in params:
         return _text(403, READ_ONLY)
+    try:
+        body = await read_body(request, request.app.state.settings.max_body_bytes, what="the POST body")
+    except HTTPException as exc:
+        return _text(exc.status_code, str(exc.detail))
     if content_type == "application/x-www-form-urlencoded":
         try:
             form = parse_qs(body.decode("utf-8"), keep_blank_values=True)

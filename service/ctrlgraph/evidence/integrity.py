@@ -90,29 +90,34 @@ def _whose(iri: str) -> str:
     return "an IRI outside the organization's namespace"
 
 
-def trespasses(triples: list[ox.Triple], org_id: str, *, limit: int = 20) -> tuple[list[str], int]:
-    """The triples evidence of ``org_id`` may not state (at most ``limit``,
-    each written as N-Triples with the reason), and how many there are."""
+def trespass(triple: ox.Triple, org_id: str) -> str | None:
+    """Why evidence of ``org_id`` may not state this triple, or None."""
     org_iri = ORG_NAMESPACE + org_id
     namespace = org_iri + "/"
     vocabulary = evidence_vocabulary()
+    subject, predicate, obj = triple.subject, triple.predicate.value, triple.object
+    if not _own(subject, org_iri, namespace):
+        return f"its subject is {_whose(subject.value)}, not one of the organization's own resources"
+    if predicate not in vocabulary.properties and predicate not in GENERIC_PROPERTIES:
+        return "its property is not part of the evidence vocabulary (ontology/evidence.ttl)"
+    if isinstance(obj, ox.NamedNode) and not _own(obj, org_iri, namespace):
+        if obj.value.startswith(ORG_NAMESPACE):
+            return "its object is another organization's IRI"
+        if predicate == RDF_TYPE:
+            if obj.value not in vocabulary.classes:
+                return "rdf:type names a class that is not part of the evidence vocabulary"
+        elif obj.value.startswith(CTRLGRAPH_NAMESPACE) and predicate not in vocabulary.properties:
+            return "it points at a reference IRI with a property outside the evidence vocabulary"
+    return None
+
+
+def trespasses(triples: list[ox.Triple], org_id: str, *, limit: int = 20) -> tuple[list[str], int]:
+    """The triples evidence of ``org_id`` may not state (at most ``limit``,
+    each written as N-Triples with the reason), and how many there are."""
     found: list[str] = []
     count = 0
     for triple in triples:
-        subject, predicate, obj = triple.subject, triple.predicate.value, triple.object
-        reason = None
-        if not _own(subject, org_iri, namespace):
-            reason = f"its subject is {_whose(subject.value)}, not one of the organization's own resources"
-        elif predicate not in vocabulary.properties and predicate not in GENERIC_PROPERTIES:
-            reason = "its property is not part of the evidence vocabulary (ontology/evidence.ttl)"
-        elif isinstance(obj, ox.NamedNode) and not _own(obj, org_iri, namespace):
-            if obj.value.startswith(ORG_NAMESPACE):
-                reason = "its object is another organization's IRI"
-            elif predicate == RDF_TYPE:
-                if obj.value not in vocabulary.classes:
-                    reason = "rdf:type names a class that is not part of the evidence vocabulary"
-            elif obj.value.startswith(CTRLGRAPH_NAMESPACE) and predicate not in vocabulary.properties:
-                reason = "it points at a reference IRI with a property outside the evidence vocabulary"
+        reason = trespass(triple, org_id)
         if reason is not None:
             count += 1
             if len(found) < limit:

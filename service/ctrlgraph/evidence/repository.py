@@ -19,7 +19,7 @@ from typing import Literal
 
 import pyoxigraph as ox
 
-from ctrlgraph.evidence.integrity import trespasses
+from ctrlgraph.evidence.integrity import trespass, trespasses
 from ctrlgraph.evidence.parsing import ParseProblem, parse_rdf, to_ntriples
 from ctrlgraph.evidence.tenants import org_iri
 from ctrlgraph.evidence.validation import EvidenceReport, validate_ntriples
@@ -234,6 +234,7 @@ def check_evidence(
     existing = read_evidence(store, org_id) if mode == "add" else ""
     merged = _with_org_node(existing + new, org_id, org_name)
     check_org_node(merged, org_id)
+    check_ownership(merged, org_id)
     report = validate_ntriples(merged, as_of, separate_process=separate_process)
     return CheckOutcome(len({line for line in merged.splitlines() if line.strip()}), report)
 
@@ -255,6 +256,8 @@ def write_evidence(
     audit-trail entry (who, when, triples added and removed, content hash) are
     written in one transaction."""
     new = body_to_ntriples(body, media_type, org_id)
+    if not new.strip() and mode != "restore":
+        raise ParseProblem("", "the upload holds no triples; nothing was changed (DELETE the evidence to remove it)")
     with org_write_lock(store, org_id):
         existing = read_evidence(store, org_id)
         merged = _with_org_node((existing if mode == "add" else "") + new, org_id, org_name)
@@ -266,24 +269,65 @@ def write_evidence(
         merged = "".join(sorted(set(merged.splitlines(keepends=True))))
         old_lines, new_lines = set(existing.splitlines()), set(merged.splitlines())
         added, removed = len(new_lines - old_lines), len(old_lines - new_lines)
-        versions = history(store, org_id)
-        number = (versions[-1].number + 1) if versions else 1
-        digest = content_hash(merged)
-        now = datetime.now(UTC).isoformat(timespec="microseconds")
-        entry = f"<{history_graph(org_id)}/{number}>"
-        store.replace_graphs(
-            {
-                evidence_graph(org_id): merged,
-                report_graph(org_id): report.report.serialize(format="nt"),
-                snapshot_graph(org_id, number): merged,
-            },
-            extra_update=(
-                f"INSERT DATA {{ GRAPH <{history_graph(org_id)}> {{ {entry} a <{CG}EvidenceVersion> ;"
-                f' <{CG}versionNumber> {number} ; <{DCTERMS}created> "{now}"^^<{XSD}dateTime> ;'
-                f" <{CG}changedBy> {sparql_literal(changed_by)} ; <{CG}changeKind> {sparql_literal(mode)} ;"
-                f" <{CG}triplesAdded> {added} ; <{CG}triplesRemoved> {removed} ;"
-                f" <{CG}tripleCount> {len(new_lines)} ; <{CG}contentHash> {sparql_literal(digest)} ;"
-                f" <{CG}snapshotGraph> <{snapshot_graph(org_id, number)}> }} }}"
-            ),
+        number, digest = _record(
+            store, org_id, merged, report.report.serialize(format="nt"), mode, changed_by, added, removed
         )
         return WriteOutcome(len(new_lines), report, number, digest)
+
+
+def _record(
+    store: GraphStore,
+    org_id: str,
+    evidence: str,
+    report: str,
+    kind: str,
+    changed_by: str,
+    added: int,
+    removed: int,
+) -> tuple[int, str]:
+    """Write the evidence, its report, its snapshot and the audit-trail entry
+    in one transaction (the caller holds the organization's write lock)."""
+    versions = history(store, org_id)
+    number = (versions[-1].number + 1) if versions else 1
+    digest = content_hash(evidence)
+    now = datetime.now(UTC).isoformat(timespec="microseconds")
+    entry = f"<{history_graph(org_id)}/{number}>"
+    store.replace_graphs(
+        {evidence_graph(org_id): evidence, report_graph(org_id): report, snapshot_graph(org_id, number): evidence},
+        extra_update=(
+            f"INSERT DATA {{ GRAPH <{history_graph(org_id)}> {{ {entry} a <{CG}EvidenceVersion> ;"
+            f' <{CG}versionNumber> {number} ; <{DCTERMS}created> "{now}"^^<{XSD}dateTime> ;'
+            f" <{CG}changedBy> {sparql_literal(changed_by)} ; <{CG}changeKind> {sparql_literal(kind)} ;"
+            f" <{CG}triplesAdded> {added} ; <{CG}triplesRemoved> {removed} ;"
+            f" <{CG}tripleCount> {len(set(evidence.splitlines()))} ; <{CG}contentHash> {sparql_literal(digest)} ;"
+            f" <{CG}snapshotGraph> <{snapshot_graph(org_id, number)}> }} }}"
+        ),
+    )
+    return number, digest
+
+
+def delete_evidence(store: GraphStore, org_id: str, changed_by: str = "system") -> tuple[int, int, str]:
+    """Remove all evidence (and its validation report), as a recorded change:
+    returns (version, triples removed, content hash of the empty graph)."""
+    with org_write_lock(store, org_id):
+        existing = read_evidence(store, org_id)
+        removed = len(set(existing.splitlines()))
+        number, digest = _record(store, org_id, "", "", "delete", changed_by, 0, removed)
+        return number, removed, digest
+
+
+def remove_trespasses(store: GraphStore, org_id: str, changed_by: str = "doctor") -> int:
+    """Write the evidence again without the triples the allow-list refuses
+    (evidence stored before it existed), as a recorded "repair" version.
+    Returns how many triples were removed (0: nothing written)."""
+    with org_write_lock(store, org_id):
+        existing = read_evidence(store, org_id)
+        triples = [q.triple for q in ox.parse(existing.encode(), format=ox.RdfFormat.N_TRIPLES)]
+        kept = [t for t in triples if trespass(t, org_id) is None]
+        removed = len(triples) - len(kept)
+        if not removed:
+            return 0
+        clean = "".join(sorted({f"{t} .\n" for t in kept}))
+        report = validate_ntriples(clean, None, separate_process=False)
+        _record(store, org_id, clean, report.report.serialize(format="nt"), "repair", changed_by, 0, removed)
+        return removed
