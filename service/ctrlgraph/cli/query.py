@@ -60,7 +60,6 @@ def query(
         )
         status, media_type, body = response.status_code, response.headers.get("content-type", ""), response.content
     else:
-        from ctrlgraph.loader import reference_graphs
         from ctrlgraph.sparql.guard import QueryRefused, check
         from ctrlgraph.sparql.negotiation import ALIASES, parse_accept
         from ctrlgraph.sparql.worker import QueryJob, execute
@@ -71,8 +70,8 @@ def query(
         except QueryRefused as exc:
             err.print(f"[red]{exc}[/]")
             raise typer.Exit(1) from exc
-        graphs = reference_graphs(store)
-        job = QueryJob(sparql, graphs, graphs, parse_accept(accept, ALIASES), 0, 1 << 62)
+        # the reference store: its union of graphs is the reference dataset
+        job = QueryJob(sparql, None, None, parse_accept(accept, ALIASES), 0, 1 << 62, union=not check(sparql))
         answer = execute(store.raw, job)
         store.close()
         status, media_type, body = answer.status, answer.media_type, answer.body

@@ -84,4 +84,7 @@ def serve(
         port=port,
         workers=workers,
         access_log=access_log,
+        # h11, not httptools: httptools hands the app an empty body when a
+        # client sends "Upgrade: h2c" (Java's HttpClient does, by default).
+        http="h11",
     )

@@ -111,10 +111,48 @@ def dump(
 
     store = open_local_store(data_dir)
     try:
-        store.raw.dump(output=str(output), format=ox.RdfFormat.N_QUADS)
+        with output.open("wb") as handle:  # the reference store, then the tenant store
+            store.raw.dump(output=handle, format=ox.RdfFormat.N_QUADS)
+            store.raw_tenants.dump(output=handle, format=ox.RdfFormat.N_QUADS)
     finally:
         store.close()
     console.print(f"wrote {output}")
+
+
+@app.command()
+def doctor(
+    fix: Annotated[
+        bool, typer.Option("--fix", help="Repair what is found (evidence is rewritten as a new version).")
+    ] = False,
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+    store_kind: StoreKind = "oxigraph",
+    sparql_url: SparqlUrl = None,
+) -> None:
+    """Find what lets organizations change the reference answers in an existing
+    store: tenant graphs in the reference dataset, and triples in evidence (or
+    history snapshots) that state facts about reference IRIs. Exit 1 if any
+    repairable finding is left; --fix repairs."""
+    from ctrlgraph import doctor as doctor_mod
+
+    use_sparql_url(sparql_url)
+    store = open_store(data_dir, store_kind)
+    try:
+        findings = doctor_mod.diagnose(store)
+        for finding in findings:
+            console.print(str(finding), markup=False, highlight=False)
+        if fix:
+            repaired = doctor_mod.repair(store)
+            for finding in repaired:
+                console.print(f"repaired: {finding.kind}: <{finding.graph}> ({finding.count})", markup=False)
+            findings = doctor_mod.diagnose(store)
+    finally:
+        store.close()
+    left = [f for f in findings if f.repairable and not f.kind.startswith("tenant graph moved")]
+    if left:
+        err.print(f"[red]{len(left)} finding(s) to repair: run ctrlgraph doctor --fix[/]")
+        raise typer.Exit(1)
+    kept = " (audit-trail snapshots reported above are kept)" if findings else ""
+    console.print("no tenant data in the reference dataset" + kept)
 
 
 @app.command()
