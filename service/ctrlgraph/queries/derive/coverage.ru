@@ -32,7 +32,9 @@ WHERE {
     }
     FILTER (STRSTARTS(STR(?links), "https://w3id.org/ctrlgraph/graph/"))
     FILTER (STRSTARTS(STR(?frameworks), "https://w3id.org/ctrlgraph/graph/"))
+    # never an organization's graph (on a remote server the update reads every graph)
     FILTER (!STRSTARTS(STR(?links), "https://w3id.org/ctrlgraph/graph/org/"))
+    FILTER (!STRSTARTS(STR(?frameworks), "https://w3id.org/ctrlgraph/graph/org/"))
   }
   GROUP BY ?control
 }
