@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -1296,3 +1297,65 @@ def test_task_audit_chain_expired_evidence(page: Any, base: str, api: httpx.Clie
     assert {(r.get_attribute("data-framework"), r.get_attribute("data-notation")) for r in served.all()} == {
         (r["framework"], r["notation"]) for r in want
     }
+    # one served requirement's page: the organization's verdict and the same chain
+    req = want[0]
+    served.first.locator("a").first.click()
+    wait_route(page, f"requirement/{req['framework']}/{quote(req['notation'])}")
+    status = page.locator("#org-status")
+    status.locator(".org-verdict").wait_for()
+    assert status.get_attribute("data-status") == req["status"]
+    assert req["reason"] in status.locator(".org-verdict").inner_text()
+    chain_rows = status.locator("table.chain tbody tr")
+    assert sorted(r.get_attribute("data-control") for r in chain_rows.all()) == sorted(
+        c["control"] for c in req["controls"]
+    )
+
+
+def test_phone_matrix_panel_and_dashboard_skip_link(playwright_browser: Any, base: str) -> None:
+    """On a phone the chosen cell's answer comes into view; on the dashboard a keyboard user skips the gap list."""
+    context = playwright_browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    try:
+        goto(page, base, "matrix")
+        page.locator("#matrix-table button.cell:not(.empty)").first.click()
+        page.locator("#cell-panel table").wait_for()
+        page.wait_for_timeout(200)
+        box = page.locator("#cell-panel").bounding_box()
+        assert box is not None and box["y"] < PHONE["height"] and box["y"] + box["height"] > 0
+        # the control column stays put while the grid scrolls sideways
+        assert page.evaluate("getComputedStyle(document.querySelector('#matrix-table tbody th')).position") == "sticky"
+
+        store_key(page, base)
+        goto(page, base, "org")
+        skip = page.get_by_role("link", name="Skip past the gap list")
+        skip.focus()
+        page.keyboard.press("Enter")
+        assert page.evaluate("document.activeElement.id") == "roadmap-heading"
+    finally:
+        context.close()
+
+
+def test_task_article_9_and_its_42001_controls(page: Any, base: str, api: httpx.Client) -> None:
+    """Task: "what does Art. 9 require and which 42001 controls cover it" in at most 3 actions from the
+    search box: the article lists its paragraphs, rolls their controls up, and groups the ISO/IEC 42001
+    requirements that share them."""
+    detail = api.get("/v1/requirements", params={"framework": "eu-ai-act-2024", "notation": "Art. 9"}).json()
+    if "parts" not in detail:
+        pytest.skip("this server's requirement look-up has no container roll-up (parts) yet")
+    related = api.get("/v1/requirements/related", params={"framework": "eu-ai-act-2024", "notation": "Art. 9"}).json()
+    goto(page, base, "")
+    user = Actions(page, budget=3)
+    user.fill(page.get_by_label("Notation or title"), "Art. 9")
+    user.click(page.locator('.search-results tbody tr[data-notation="Art. 9"] a').first)
+    wait_route(page, "requirement/eu-ai-act-2024/Art.%209")
+    # what it requires: its paragraphs
+    parts = page.locator("#parts tbody tr")
+    assert [p.get_attribute("data-notation") for p in parts.all()] == [p["notation"] for p in detail["parts"]]
+    # the controls, rolled up from the paragraphs
+    shown = {r.get_attribute("data-control") for r in page.locator("#mappings tbody tr").all()}
+    assert shown == {m["control"] for m in detail["mappings"]} and shown
+    # which ISO/IEC 42001 requirements those controls cover, as the API pages them
+    group = page.locator('#related .related-group[data-framework="iso42001-2023"]')
+    want = {r["notation"] for r in related["related"] if r["framework"] == "iso42001-2023"}
+    assert want, "the roll-up should reach ISO/IEC 42001"
+    assert {r.get_attribute("data-notation") for r in group.locator("tbody tr").all()} == want

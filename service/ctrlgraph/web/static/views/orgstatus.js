@@ -46,7 +46,11 @@ function shaclCell(c, byName) {
     h("li", {}, h("a", { href: "#/org", class: `sev sev-${r.severity.toLowerCase()}` }, r.severity), ": ", humanMessage(r.message))));
 }
 
+const CLOSING = new Set(["equal", "subset of"]);
+
 function chainTable(controls, byName, caption) {
+  // the controls that would close the requirement alone first, as in the gap list
+  controls = [...controls].sort((a, b) => Number(CLOSING.has(b.relationship)) - Number(CLOSING.has(a.relationship)) || b.strength - a.strength);
   return table({
     caption,
     className: "data compact chain",

@@ -5,6 +5,7 @@
 
 import * as api from "../api.js";
 import { append, facts, h, loading, note, plural, section, table } from "../dom.js";
+import { requirementStatus } from "./orgstatus.js";
 
 export const strengthCell = (s) => h("span", { class: "strength", "data-strength": s, title: `strength ${s} of 10` }, String(s));
 export const relationshipCell = (r) => h("span", { class: `rel rel-${r.replace(/\s+/g, "-")}` }, r);
@@ -45,6 +46,10 @@ export async function render(container, framework, notation) {
       h("blockquote", {}, detail.legal_text),
       h("figcaption", {}, "Regulation (EU) 2024/1689 — © European Union; only the Official Journal edition is authentic.")) : null,
   );
+
+  // with a key stored: the organization's verdict and the audit chain behind it
+  const orgStatus = await requirementStatus(detail.framework, detail.notation);
+  if (orgStatus) append(container, orgStatus);
 
   append(container, section(`Mappings to common controls (${detail.mappings.length})`, { id: "mappings" },
     detail.mappings.length ? table({
