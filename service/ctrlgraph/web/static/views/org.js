@@ -119,6 +119,7 @@ function progress(gaps) {
 
 // ---------------------------------------------------------------- KPIs
 const hours = (v) => (v === null || v === undefined ? "—" : `${v} h`);
+const pct = (v) => (v === null || v === undefined ? "—" : `${v}%`);
 
 const KPI_HELP = {
   ai_systems: ["AI systems in the inventory.", null],
@@ -135,9 +136,9 @@ const KPI_HELP = {
 function kpis(k) {
   const cards = h("dl", { class: "kpis" }, [
     ["AI systems", k.ai_systems, "ai_systems"],
-    ["Risk-assessment coverage", `${k.risk_assessment_coverage}%`, "risk_assessment_coverage"],
+    ["Risk-assessment coverage", pct(k.risk_assessment_coverage), "risk_assessment_coverage"],
     ["Risks", k.risks, "risks"],
-    ["Risk treatment implemented", `${k.risk_treatment_implementation}%`, "risk_treatment_implementation"],
+    ["Risk treatment implemented", pct(k.risk_treatment_implementation), "risk_treatment_implementation"],
     ["Incidents", k.incidents, "incidents"],
     ["Mean time to detect", hours(k.mean_time_to_detect_hours), "mean_time_to_detect_hours"],
     ["Mean time to respond", hours(k.mean_time_to_respond_hours), "mean_time_to_respond_hours"],
@@ -145,8 +146,14 @@ function kpis(k) {
     ["Metrics out of threshold", `${k.metrics_out_of_threshold} of ${k.metrics.length}`, "metrics_out_of_threshold"],
   ].map(([label, value, key]) => {
     const [definition, target] = KPI_HELP[key] || [null, null];
+    // the server's own definition, counts and reason, when it gives them (Kpis.indicators)
+    const ind = k.indicators && k.indicators[key];
+    const counts = ind && ind.numerator !== null && ind.numerator !== undefined && ind.denominator
+      ? `${ind.numerator} of ${ind.denominator}. ` : "";
     return h("div", { class: "kpi", "data-kpi": key }, h("dt", {}, label), h("dd", { class: "kpi-value" }, String(value)),
-      definition ? h("dd", { class: "kpi-help" }, definition, target ? h("span", { class: "kpi-target" }, ` ${target}.`) : null) : null);
+      definition ? h("dd", { class: "kpi-help" }, counts, ind && ind.reason ? `${ind.reason}. ` : "", definition,
+        target ? h("span", { class: "kpi-target" }, ` ${target}.`) : null,
+        ind && ind.definition ? h("details", { class: "kpi-def" }, h("summary", {}, "How it is computed"), ind.definition) : null) : null);
   }));
   return [
     cards,
@@ -173,7 +180,7 @@ function kpis(k) {
         { label: "Expected kinds", key: "expected", numeric: true },
         { label: "Present", key: "present", numeric: true },
         // nothing expected is not "100 % complete": say so
-        { label: "Complete", cell: (t) => (t.expected ? `${t.percent}%` : "nothing expected"), numeric: true },
+        { label: "Complete", cell: (t) => (t.expected && t.percent !== null && t.percent !== undefined ? `${t.percent}%` : "nothing expected"), numeric: true },
         { label: "Documents", key: "documents", numeric: true },
       ],
       rows: k.documentation,

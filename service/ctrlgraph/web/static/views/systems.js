@@ -11,24 +11,40 @@ import { renderJson } from "./org.js";
 
 const idOf = (s) => s.id || String(s.system || s.iri || "").split(/[/#]/).pop();
 
-function obligationsView(data) {
-  const list = Array.isArray(data) ? data : Array.isArray(data.obligations) ? data.obligations : null;
-  if (!list) return renderJson(data, 4);
-  if (!list.length) return note("No AI Act obligation applies to this system.");
+const badge = (status) => h("span", { class: `status status-${String(status).replace(/\s+/g, "-")}` }, status);
+
+function obligationTable(list, caption) {
   return table({
-    caption: "AI Act obligations of this system",
+    caption,
     captionHidden: true,
     className: "data compact obligations",
-    rowAttrs: (o) => ({ "data-notation": o.notation || "" }),
+    rowAttrs: (o) => ({ "data-notation": o.notation || "", "data-status": o.status || "", "data-applies": String(o.applies !== false) }),
     columns: [
       { label: "Provision", cell: (o) => (o.notation ? h("a", { href: api.reqHref(o.framework || "eu-ai-act-2024", o.notation) }, o.notation) : "—") },
       { label: "Title", cell: (o) => o.title || "", className: "wrap" },
-      { label: "Why it applies", cell: (o) => o.reason || o.basis || o.because || (o.rules || []).join("; ") || "—", className: "wrap" },
-      { label: "Status", cell: (o) => o.status || o.verdict || "—" },
-      { label: "Applies from", cell: (o) => o.applicable_from || o.from || "—" },
+      { label: "Status", cell: (o) => (o.status ? badge(o.status) : "—") },
+      { label: "Why it applies (or not)", cell: (o) => o.reason || (o.rules || []).join("; ") || "—", className: "wrap" },
+      { label: "Met or not, and why", cell: (o) => o.verdict || "—", className: "wrap" },
     ],
     rows: list,
   });
+}
+
+function obligationsView(data) {
+  const list = Array.isArray(data) ? data : Array.isArray(data.obligations) ? data.obligations : null;
+  if (!list) return renderJson(data, 4);
+  if (!list.length) return note("No AI Act obligation is listed for this system.");
+  const applying = list.filter((o) => o.applies !== false);
+  const not = list.filter((o) => o.applies === false);
+  const counts = new Map();
+  for (const o of applying) counts.set(o.status, (counts.get(o.status) || 0) + 1);
+  return [
+    h("p", { class: "obligation-summary" }, `${plural(applying.length, "obligation")} apply: `,
+      [...counts.entries()].flatMap(([st, n], i) => [i ? ", " : "", badge(st), ` ${n}`])),
+    applying.length ? obligationTable(applying, "AI Act obligations that apply to this system") : null,
+    not.length ? h("details", {}, h("summary", {}, `${plural(not.length, "provision")} that do not apply, and why`),
+      obligationTable(not, "AI Act provisions that do not apply to this system")) : null,
+  ];
 }
 
 export async function render(container) {
@@ -67,6 +83,8 @@ export async function render(container) {
         ["Roles", (cls.roles || []).join(", ") || null, "roles"],
         ["Categories", (cls.categories || []).join(", ") || null, "categories"],
         ["High-risk", cls.high_risk === undefined ? null : cls.high_risk ? "yes" : "no", "high_risk"],
+        ["Obligations", s.obligations && typeof s.obligations === "object"
+          ? Object.entries(s.obligations).filter(([, n]) => n).map(([st, n]) => `${st} ${n}`).join(", ") || "none" : null, "obligations"],
       ]),
       (cls.rules || []).length ? h("details", {}, h("summary", {}, `Why: ${plural(cls.rules.length, "rule")} applied`),
         h("ul", {}, cls.rules.map((r) => h("li", {}, r.rule, r.facts && r.facts.length ? ` (${r.facts.join("; ")})` : "")))) : null);
@@ -76,7 +94,7 @@ export async function render(container) {
       const out = loading("Loading obligations…");
       sec.append(h("h3", {}, "Obligations"), out);
       try {
-        out.replaceWith(obligationsView(await api.getJSON(`${base}/systems/${encodeURIComponent(id)}/obligations`, {}, { auth: true })));
+        out.replaceWith(...[obligationsView(await api.getJSON(`${base}/systems/${encodeURIComponent(id)}/obligations`, {}, { auth: true }))].flat().filter(Boolean));
       } catch (error) {
         out.replaceWith(note(`Could not load the obligations: ${error.message}`, "error"));
       }
