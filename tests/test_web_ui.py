@@ -1384,3 +1384,25 @@ def test_systems_page(page: Any, base: str, api: httpx.Client) -> None:
     rows = section.locator('table.obligations tbody tr[data-applies="true"]')
     assert [r.get_attribute("data-notation") for r in rows.all()] == [o["notation"] for o in applying]
     assert [r.get_attribute("data-status") for r in rows.all()] == [o["status"] for o in applying]
+
+
+def test_plan_from_the_organizations_evidence(page: Any, base: str, api: httpx.Client) -> None:
+    """With a key stored, the plan can start from the organization's evidence: only what is still open."""
+    delta = api.get("/v1/plan/delta", params={"want": "iso42001-2023", "org": "acme"}, headers=H).json()
+    store_key(page, base)
+    goto(page, base, "plan")
+    page.locator('fieldset[data-choice="want"]').get_by_label("ISO/IEC 27001").uncheck()
+    page.get_by_label("Organization's evidence (optional)").select_option("acme")
+    page.get_by_role("button", name="Plan", exact=True).click()
+    page.wait_for_function("() => location.hash.includes('org=acme')")
+    page.locator("table.delta-summary").wait_for()
+    row = page.locator('table.delta-summary tr[data-framework="iso42001-2023"]')
+    s = delta["summary"][0]
+    assert [row.locator(f'[data-field="{f}"]').inner_text() for f in ("satisfied", "partial", "open")] == [
+        str(s["satisfied"]),
+        str(s["partial"]),
+        str(s["open"]),
+    ]
+    assert [r.get_attribute("data-control") for r in page.locator("table.plan-controls tbody tr").all()] == [
+        c["notation"] for c in delta["new_controls"]
+    ]
