@@ -120,7 +120,12 @@ def test_related_agrees_with_the_crosswalk(client: TestClient) -> None:
     for target in sorted(targets):
         pairs = client.get("/v1/crosswalk", params={"source": "iso42001-2023", "target": target}).json()["pairs"]
         expected = {
-            p["target"]: (p["relationship"], p["determined"], p["strength"], sorted(x["control"] for x in p["paths"]))
+            p["target"]: (
+                p["relationship"],
+                p["determined"],
+                p["strength"],
+                sorted(x["control"] for x in p["paths"] if x["control"]),
+            )
             for p in pairs
             if p["source"] == "9.2.2"
         }
@@ -146,9 +151,12 @@ def test_openapi_documents_the_paging(client: TestClient) -> None:
     assert {"related", "related_total", "related_offset", "related_limit", "related_next"} <= set(detail)
 
 
-def test_requirement_without_controls_has_no_related(fresh_store: OxigraphStore) -> None:
+def test_requirement_without_controls_has_only_direct_related(fresh_store: OxigraphStore) -> None:
+    """No shared control, so the only related requirements are those a stored
+    direct mapping names (here the Harmonized Structure clause 6 it instantiates)."""
     heading = catalog.requirement(fresh_store, "iso42001-2023", "6")
-    assert heading.mappings == [] and heading.related == [] and heading.related_total == 0
+    assert heading.mappings == [] and heading.related_total == len(heading.related)
+    assert [(r.framework, r.notation, r.route, r.via) for r in heading.related] == [("iso-hs", "6", "direct", [])]
 
 
 def test_catalog_refuses_negative_paging(fresh_store: OxigraphStore) -> None:

@@ -167,12 +167,12 @@ def requirement(
             notation=str(r["notation"]),
             title=str(r["title"]),
             relationship=str(r["relationship"]),
-            strength=int(r["strength"]),
+            strength=int(r["strength"]) if "strength" in r else None,
             explanation=_opt_str(r, "explanation"),
         )
         for r in reference.select(store, "requirement_links", requirement=Iri(req))
     ]
-    total, related = _related(store, fw, mapping_rows, related_limit, related_offset)
+    total, related = _related(store, fw, req, mapping_rows, related_limit, related_offset)
     return RequirementDetail(
         framework=framework_id,
         notation=notation,
@@ -195,8 +195,36 @@ def requirement(
     )
 
 
+_INVERSE = {"subset of": "superset of", "superset of": "subset of"}
+
+
+def _direct(store: GraphStore, requirement: str) -> dict[str, RelatedRequirement]:
+    """The requirements one requirement has a stored direct mapping with,
+    read from its side (related_direct.rq), by IRI."""
+    found: dict[str, RelatedRequirement] = {}
+    for r in reference.select(store, "related_direct", requirement=Iri(requirement)):
+        relationship = str(r["relationship"])
+        if bool(r["inverse"]):
+            relationship = _INVERSE.get(relationship, relationship)
+        found.setdefault(
+            str(r["related"]),
+            RelatedRequirement(
+                framework=str(r["frameworkId"]),
+                notation=str(r["notation"]),
+                title=str(r["title"]),
+                relationship=relationship,
+                determined=True,
+                strength=int(r["strength"]) if "strength" in r else None,
+                via=[],
+                route="direct",
+                source=_opt_str(r, "origin"),
+            ),
+        )
+    return found
+
+
 def _related(
-    store: GraphStore, framework_iri: str, mapping_rows: list[Row], limit: int, offset: int
+    store: GraphStore, framework_iri: str, requirement: str, mapping_rows: list[Row], limit: int, offset: int
 ) -> tuple[int, list[RelatedRequirement]]:
     """How many requirements of other frameworks share a control with the
     requirement whose mappings are ``mapping_rows``, and the page
@@ -208,13 +236,16 @@ def _related(
     with about 5,000 others: find them all with as few lookups as possible
     (related_requirements.rq), then fetch titles, notations and relationships
     for the page alone (related_requirement_details.rq)."""
+    # Both routes: direct mappings stored with the requirement, and paths through shared controls.
+    direct = _direct(store, requirement)
     # path number -> (control IRI, control notation, relationship, strength) of this requirement's mapping
     own: list[tuple[str, str, str, int]] = []
     for m in mapping_rows:
         if "control" in m and str(m["relationship"]) != NO_RELATIONSHIP:
             own.append((str(m["control"]), str(m["controlNotation"]), str(m["relationship"]), int(m["strength"])))
     if not own:
-        return 0, []
+        page = sorted(direct)[offset : offset + limit]
+        return len(direct), [direct[iri] for iri in page]
     paths: dict[str, set[int]] = defaultdict(set)
     for r in reference.select(
         store,
@@ -223,17 +254,22 @@ def _related(
         framework=Iri(framework_iri),
     ):
         paths[str(r["related"])].add(int(r["path"]))
-    page = sorted(paths)[offset : offset + limit]
+    everyone = set(paths) | set(direct)
+    page = sorted(everyone)[offset : offset + limit]
     if not page:
-        return len(paths), []
+        return len(everyone), []
     composition = {
         (str(r["left"]), str(r["right"])): (str(r["relationship"]), bool(r["determined"]))
         for r in reference.select(store, "strm_composition")
     }
-    details = reference.select(
-        store,
-        "related_requirement_details",
-        paths=Rows([(Iri(iri), Iri(own[n][0]), n) for iri in page for n in sorted(paths[iri])]),
+    details = (
+        reference.select(
+            store,
+            "related_requirement_details",
+            paths=Rows([(Iri(iri), Iri(own[n][0]), n) for iri in page for n in sorted(paths.get(iri, ()))]),
+        )
+        if any(iri in paths for iri in page)
+        else []
     )
     best: dict[str, RelatedRequirement] = {}
     # by control notation, so that of two equally strong paths the first control's wins (as before paging)
@@ -254,9 +290,14 @@ def _related(
         current = best.get(iri)
         if current is None or _path_rank(candidate) > _path_rank(current):
             best[iri] = candidate
-    return len(paths), [
-        best[iri].model_copy(update={"via": sorted({own[n][1] for n in paths[iri]})}) for iri in page if iri in best
-    ]
+    answers: list[RelatedRequirement] = []
+    for iri in page:
+        via = sorted({own[n][1] for n in paths.get(iri, ())})
+        if iri in direct:  # a stated mapping gives the relationship; shared controls, if any, are the path too
+            answers.append(direct[iri].model_copy(update={"via": via, "route": "direct+controls" if via else "direct"}))
+        elif iri in best:
+            answers.append(best[iri].model_copy(update={"via": via}))
+    return len(everyone), answers
 
 
 _RELATIONSHIP_RANK = {"equal": 3, "subset of": 2, "superset of": 2, "intersects with": 1}
@@ -264,7 +305,7 @@ _RELATIONSHIP_RANK = {"equal": 3, "subset of": 2, "superset of": 2, "intersects 
 
 def _path_rank(p: RelatedRequirement | CrosswalkPath) -> tuple[int, int, int]:
     determined = getattr(p, "determined", True)
-    return (p.strength, int(determined), _RELATIONSHIP_RANK.get(p.relationship, 0))
+    return (p.strength or 0, int(determined), _RELATIONSHIP_RANK.get(p.relationship, 0))
 
 
 def controls(store: GraphStore) -> list[ControlSummary]:
@@ -369,6 +410,29 @@ def crosswalk(store: GraphStore, source_id: str, target_id: str) -> Crosswalk:
     rows = reference.select(store, "crosswalk", source=Iri(source), target=Iri(target))
     pairs: dict[tuple[str, str], CrosswalkPair] = {}
     order: dict[tuple[str, str], tuple[int, int]] = {}
+    # Direct route first: a stored mapping between the two requirements states the pair's relationship.
+    for r in reference.select(store, "crosswalk_direct", source=Iri(source), target=Iri(target)):
+        key = (str(r["sourceNotation"]), str(r["targetNotation"]))
+        relationship = str(r["relationship"])
+        if bool(r["inverse"]):
+            relationship = _INVERSE.get(relationship, relationship)
+        strength = int(r["strength"]) if "strength" in r else None
+        path = CrosswalkPath(route="direct", relationship=relationship, strength=strength, source=_opt_str(r, "origin"))
+        if key in pairs:
+            pairs[key].paths.append(path)
+            continue
+        pairs[key] = CrosswalkPair(
+            source=key[0],
+            source_title=str(r["sourceTitle"]),
+            target=key[1],
+            target_title=str(r["targetTitle"]),
+            relationship=relationship,
+            determined=True,
+            strength=strength,
+            route="direct",
+            paths=[path],
+        )
+        order[key] = (int(r.get("sourceOrder", 0)), int(r.get("targetOrder", 0)))
     for r in rows:
         key = (str(r["sourceNotation"]), str(r["targetNotation"]))
         path = CrosswalkPath(
@@ -394,8 +458,11 @@ def crosswalk(store: GraphStore, source_id: str, target_id: str) -> Crosswalk:
             order[key] = (int(r.get("sourceOrder", 0)), int(r.get("targetOrder", 0)))
             continue
         pair.paths.append(path)
-        if (path.strength, int(determined), _RELATIONSHIP_RANK.get(path.relationship, 0)) > (
-            pair.strength,
+        if pair.route != "controls":  # a stated mapping keeps the relationship; the controls add paths
+            pair.route = "direct+controls"
+            continue
+        if (path.strength or 0, int(determined), _RELATIONSHIP_RANK.get(path.relationship, 0)) > (
+            pair.strength or 0,
             int(pair.determined),
             _RELATIONSHIP_RANK.get(pair.relationship, 0),
         ):

@@ -53,7 +53,7 @@ class LinkOut(BaseModel):
     notation: str
     title: str
     relationship: str
-    strength: int
+    strength: int | None = None
     explanation: str | None = None
 
 
@@ -63,8 +63,17 @@ class RelatedRequirement(BaseModel):
     title: str
     relationship: str = Field(description="Composed STRM relationship, this requirement -> that one")
     determined: bool = Field(description="False where the composition is a candidate overlap only")
-    strength: int = Field(description="Weakest link on the strongest path")
+    strength: int | None = Field(
+        description="Weakest link on the strongest path; a direct mapping's own strength (none when it states none)"
+    )
     via: list[str] = Field(description="Shared control notations (the path)")
+    route: str = Field(
+        "controls",
+        description="How the answer was found: 'controls' (composed through shared common controls), "
+        "'direct' (a stored requirement-to-requirement mapping, which then gives the relationship) or "
+        "'direct+controls' (both)",
+    )
+    source: str | None = Field(None, description="Who states the direct mapping (its mapping set or file)")
 
 
 class RequirementDetail(BaseModel):
@@ -142,11 +151,22 @@ class SharedControls(BaseModel):
 
 
 class CrosswalkPath(BaseModel):
-    control: str
-    source_relationship: str
-    target_relationship: str
+    route: str = Field(
+        "controls",
+        description="'controls': composed through the shared control; 'direct': a stored requirement-to-requirement "
+        "mapping (no control)",
+    )
+    control: str | None = None
+    source_relationship: str | None = None
+    target_relationship: str | None = None
     relationship: str
-    strength: int
+    strength: int | None = None
+    source: str | None = Field(None, description="Who states a direct mapping (its mapping set or file)")
+
+    @property
+    def via(self) -> str:
+        """The control the path goes through, or ``direct`` for a stored mapping."""
+        return self.control or "direct"
 
 
 class CrosswalkPair(BaseModel):
@@ -156,7 +176,12 @@ class CrosswalkPair(BaseModel):
     target_title: str
     relationship: str
     determined: bool
-    strength: int
+    strength: int | None
+    route: str = Field(
+        "controls",
+        description="Which route the pair's relationship comes from: 'direct' (a stored mapping says it), "
+        "'controls' (composed through shared controls); 'direct+controls' when both routes connect the pair",
+    )
     paths: list[CrosswalkPath]
 
 

@@ -218,7 +218,7 @@ def crosswalk(
                     p.relationship,
                     p.determined,
                     p.strength,
-                    " ".join(x.control for x in p.paths),
+                    " ".join(x.via for x in p.paths),
                 ]
                 for p in result.pairs
             ),
@@ -274,9 +274,9 @@ def sssom_tsv(result: Crosswalk) -> str:
                     f"tgt:{slug(p.target)}",
                     clean(f"{p.target} {p.target_title}"),
                     "semapv:MappingChaining",
-                    f"{p.strength / 10:.1f}",
+                    f"{p.strength / 10:.1f}" if p.strength is not None else "",
                     p.relationship,
-                    clean("via " + ", ".join(f"ctl:{x.control}" for x in p.paths)),
+                    clean("via " + ", ".join(f"ctl:{x.control}" if x.control else "direct" for x in p.paths)),
                 ]
             )
         )

@@ -183,7 +183,7 @@ def crosswalk(
         writer.writerow(["source", "target", "relationship", "determined", "strength", "via"])
         for p in result.pairs:
             writer.writerow(
-                [p.source, p.target, p.relationship, p.determined, p.strength, " ".join(x.control for x in p.paths)]
+                [p.source, p.target, p.relationship, p.determined, p.strength, " ".join(x.via for x in p.paths)]
             )
     else:
         table = Table(source, "title", target, "title", "relationship", "strength", "via")
@@ -195,7 +195,7 @@ def crosswalk(
                 p.target_title,
                 p.relationship,
                 str(p.strength),
-                " ".join(x.control for x in p.paths),
+                " ".join(x.via for x in p.paths),
             )
         console.print(table)
         console.print(f"{result.count} pair(s)")

@@ -370,10 +370,12 @@ def _crosswalk(store: GraphStore, source: str, target: str) -> dict[str, Any]:
     titles = {fid: framework_data(store, fid, with_tree=False).title for fid in (source, target) if fid in known}
     maps = []
     for pair in result.pairs:
-        via = sorted({p.control for p in pair.paths})
+        via = sorted({p.control for p in pair.paths if p.control})
         explanation = "; ".join(
             f"{p.control}: {source} {pair.source} {p.source_relationship} it, "
             f"{target} {pair.target} {p.target_relationship} it"
+            if p.control
+            else f"stated directly ({p.source or 'stored mapping'}): {pair.source} {p.relationship} {pair.target}"
             for p in pair.paths
         )
         maps.append(
@@ -382,13 +384,19 @@ def _crosswalk(store: GraphStore, source: str, target: str) -> dict[str, Any]:
                 "relationship": RELATIONSHIP_TO_OSCAL[pair.relationship],
                 "sources": [{"type": "control", "id-ref": oscal_id(pair.source)}],
                 "targets": [{"type": "control", "id-ref": oscal_id(pair.target)}],
-                "confidence-score": {"percentage": pair.strength / 10},
+                **({"confidence-score": {"percentage": pair.strength / 10}} if pair.strength is not None else {}),
                 "props": [
-                    _prop("strength", pair.strength),
+                    *([_prop("strength", pair.strength)] if pair.strength is not None else []),
                     _prop("determined", str(pair.determined).lower()),
+                    _prop("route", pair.route),
                     *(_prop("via", control) for control in via),
                 ],
-                "remarks": f"Derived through shared common controls — {explanation}.",
+                "remarks": (
+                    "Derived through shared common controls"
+                    if pair.route == "controls"
+                    else "Stated by a direct mapping"
+                )
+                + f" — {explanation}.",
             }
         )
     mapping = {

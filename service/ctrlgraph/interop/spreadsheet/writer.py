@@ -151,7 +151,7 @@ def crosswalk_rows(store: GraphStore, source: str, target: str) -> list[list[obj
             p.relationship,
             p.determined,
             p.strength,
-            " ".join(x.control for x in p.paths),
+            " ".join(x.via for x in p.paths),
         ]
         for p in result.pairs
     ]

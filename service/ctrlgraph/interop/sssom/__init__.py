@@ -12,6 +12,16 @@ in the extension columns ``strm_relationship`` and ``strm_rationale``;
 ``semapv:ManualMappingCuration`` (the mappings are curated by hand);
 ``author_label`` keeps the mapping's source and ``comment`` its explanation.
 
+Read back, any SSSOM/TSV file is accepted: ``skos:exactMatch`` and
+``owl:equivalentClass`` become equal, ``skos:broadMatch`` subset of and
+``skos:narrowMatch`` superset of (SSSOM's direction: "subject broadMatch
+object" says the object is broader), ``skos:closeMatch`` and
+``skos:relatedMatch`` intersects with, the predicate itself kept
+(``cg:mappingPredicate``) with the confidence (``cg:confidence``). Rows whose
+object is a ctrlgraph control become requirement -> control mappings; rows
+between two frameworks' requirements become direct requirement links (the
+frameworks from ``subject_source``/``object_source`` or the IRIs).
+
 Files written here pass sssom-py's parser and validators
 (tests/test_interop_sssom.py); reading them back needs only PyYAML.
 """

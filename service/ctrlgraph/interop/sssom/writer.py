@@ -19,13 +19,6 @@ PREDICATES = {
     "intersects with": "skos:relatedMatch",
     "no relationship": "skos:relatedMatch",
 }
-_FROM_PREDICATE = {
-    "skos:exactMatch": "equal",
-    "skos:broadMatch": "subset of",
-    "skos:narrowMatch": "superset of",
-    "skos:relatedMatch": "intersects with",
-    "skos:closeMatch": "intersects with",
-}
 NO_TERM = "sssom:NoTermFound"
 BUILT_IN = {
     "owl": "http://www.w3.org/2002/07/owl#",
