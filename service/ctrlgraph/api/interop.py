@@ -25,7 +25,7 @@ from ctrlgraph.store.base import GraphStore
 
 router = APIRouter(prefix="/v1", tags=["interop"])
 
-ImportFormat = Literal["oscal-catalog", "oscal-mapping", "sssom", "csv", "xlsx", "ciso-assistant"]
+ImportFormat = Literal["oscal-catalog", "oscal-mapping", "sssom", "csv", "xlsx", "ciso-assistant", "crosswalk"]
 TableFormat = Annotated[Literal["csv", "xlsx"], Query(description="csv (default) or xlsx (one sheet per framework)")]
 NOT_FOUND = {404: {"description": "Unknown framework or notation (lists the valid values), or nothing to export"}}
 assert set(FORMATS) == set(ImportFormat.__args__)  # type: ignore[attr-defined]
@@ -259,8 +259,11 @@ def _refused(exc: ImportRefused) -> JSONResponse:
     return JSONResponse(
         status_code=422,
         content={
-            "detail": f"{exc.summary}: {len(exc.problems)} problem(s); nothing was imported",
-            "problems": [p.as_dict() for p in exc.problems],
+            "detail": f"{exc.file + ': ' if exc.file else ''}{exc.summary}: {exc.total} problem(s); "
+            "nothing was imported",
+            "file": exc.file,
+            "problem_count": exc.total,
+            "problems": [{**p.as_dict(), **({"file": exc.file} if exc.file else {})} for p in exc.problems],
         },
     )
 
@@ -284,9 +287,27 @@ async def _body(request: Request) -> tuple[bytes, str | None]:
     return data, None
 
 
-def _import(store: GraphStore, fmt: str, data: bytes, name: str, framework: str | None, write: bool) -> dict:
-    draft = parse(fmt, data, name, framework)
-    result = importer.run_import(store, draft, write=write)
+def _import(
+    store: GraphStore,
+    fmt: str,
+    data: bytes,
+    name: str,
+    framework: str | None,
+    write: bool,
+    options: dict[str, Any] | None = None,
+) -> dict:
+    opts = options or {}
+    columns = None
+    if fmt == "crosswalk":
+        columns = spreadsheet.CrosswalkColumns.from_yaml("{}", **(opts.get("columns") or {}))
+    draft = parse(fmt, data, name, framework, opts.get("equivalent_to"), columns)
+    result = importer.run_import(
+        store,
+        draft,
+        write=write,
+        replace=bool(opts.get("replace")),
+        skip_unresolved=bool(opts.get("skip_unresolved")),
+    )
     return {**result.summary(), "written": write}
 
 
@@ -311,6 +332,26 @@ async def import_file(
     ] = None,
     filename: Annotated[str | None, Query(description="Name of the file, recorded as the graph's source")] = None,
     dry_run: Annotated[bool, Query(description="Check and validate only; write nothing")] = False,
+    equivalent_to: Annotated[
+        str | None,
+        Query(description="A shipped framework the file's framework is (requirements matched by notation)"),
+    ] = None,
+    replace: Annotated[
+        bool,
+        Query(
+            description="Replace the mappings earlier imports stored for the same framework or framework pair "
+            "(default: add to them; a contradiction is refused)"
+        ),
+    ] = False,
+    skip_unresolved: Annotated[
+        bool, Query(description="Leave out direct mappings naming a requirement a framework does not have")
+    ] = False,
+    source_col: Annotated[str | None, Query(description="crosswalk: source column (letter or header)")] = None,
+    target_col: Annotated[str | None, Query(description="crosswalk: target column (letter or header)")] = None,
+    relationship_col: Annotated[str | None, Query(description="crosswalk: relationship column")] = None,
+    source_framework: Annotated[str | None, Query(description="crosswalk: source framework id or URN")] = None,
+    target_framework: Annotated[str | None, Query(description="crosswalk: target framework id or URN")] = None,
+    sheet: Annotated[str | None, Query(description="crosswalk: only this sheet (name or number)")] = None,
 ) -> Any:
     """Import a file: a framework (oscal-catalog, csv, xlsx, ciso-assistant)
     and/or mappings to the common controls (oscal-mapping, sssom, csv, xlsx,
@@ -325,7 +366,20 @@ async def import_file(
     name = filename or form_name or f"upload.{format}"
     store = request.app.state.store
     try:
-        summary = await run_in_threadpool(_import, store, format, data, name, framework, not dry_run)
+        options = {
+            "equivalent_to": equivalent_to,
+            "replace": replace,
+            "skip_unresolved": skip_unresolved,
+            "columns": {
+                "source_col": source_col,
+                "target_col": target_col,
+                "relationship_col": relationship_col,
+                "source_framework": source_framework,
+                "target_framework": target_framework,
+                "sheet": sheet,
+            },
+        }
+        summary = await run_in_threadpool(_import, store, format, data, name, framework, not dry_run, options)
     except ImportRefused as exc:
         return _refused(exc)
     if not dry_run:

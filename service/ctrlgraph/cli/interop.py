@@ -32,7 +32,20 @@ export_app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+
+
+class _ImportGroup(typer.core.TyperGroup):
+    """``ctrlgraph import DIR`` imports a folder: a first argument that is a
+    directory rather than a format goes to the ``dir`` command."""
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        if args and args[0] not in self.commands and Path(args[0]).is_dir():
+            args = ["dir", *args]
+        return super().resolve_command(ctx, args)
+
+
 import_app = typer.Typer(
+    cls=_ImportGroup,
     help="Import a framework and/or its mappings (OSCAL, SSSOM, CSV, XLSX, CISO Assistant). "
     "Usage: ctrlgraph import FORMAT FILE.",
     no_args_is_help=True,
@@ -335,7 +348,9 @@ def export_ciso(
 # import
 # --------------------------------------------------------------------------
 def _print_refused(exc: ImportRefused) -> None:
-    err.print(f"[bold red]{exc.summary}[/]: {len(exc.problems)} problem(s); nothing was imported")
+    name = f"{exc.file}: " if exc.file else ""
+    shown = f" (the first {len(exc.problems)} listed)" if exc.total > len(exc.problems) else ""
+    err.print(f"[bold red]{name}{exc.summary}[/]: {exc.total} problem(s){shown}; nothing was imported")
     table = Table("where", "problem", show_lines=False)
     for problem in exc.problems:
         table.add_row(str(problem.where), problem.message)
@@ -346,7 +361,7 @@ def _print_summary(summary: dict[str, Any], loaded: bool) -> None:
     verb = "imported" if loaded else "checked (not loaded)"
     console.print(
         f"{verb}: {', '.join(summary['frameworks']) or '-'} — {summary['requirements']} requirement(s), "
-        f"{summary['mappings']} mapping(s)"
+        f"{summary['mappings']} mapping(s), {summary.get('links', 0)} direct requirement mapping(s)"
     )
     for graph, count in summary["graphs"].items():
         console.print(f"  {graph}  ({count} triples)")
@@ -354,10 +369,18 @@ def _print_summary(summary: dict[str, Any], loaded: bool) -> None:
         err.print(f"[yellow]warning:[/] {warning}")
 
 
-def _remote_import(url: str, fmt: str, file: Path, framework: str | None, dry_run: bool, key: str | None) -> None:
+def _remote_import(
+    url: str,
+    fmt: str,
+    file: Path,
+    framework: str | None,
+    dry_run: bool,
+    key: str | None,
+    extra: dict[str, str] | None = None,
+) -> None:
     import httpx
 
-    params: dict[str, str] = {"filename": file.name}
+    params: dict[str, str] = {"filename": file.name, **(extra or {})}
     if framework:
         params["framework"] = framework
     if dry_run:
@@ -405,15 +428,64 @@ def _import_command(fmt: str) -> Callable[..., None]:
             typer.Option("--url", envvar="CTRLGRAPH_URL", help="Send the file to a running server instead"),
         ] = None,
         key: Annotated[str | None, typer.Option("--key", envvar="CTRLGRAPH_KEY", help="Admin key (with --url)")] = None,
+        equivalent_to: Annotated[
+            str | None,
+            typer.Option(
+                "--equivalent-to",
+                help="A shipped framework the file's framework is (requirements matched by notation, so mappings "
+                "onto it land on ours)",
+            ),
+        ] = None,
+        replace: Annotated[
+            bool,
+            typer.Option("--replace", help="Replace the mappings earlier imports stored for the same framework (pair)"),
+        ] = False,
+        skip_unresolved: Annotated[
+            bool,
+            typer.Option("--skip-unresolved", help="Leave out direct mappings naming a requirement a framework lacks"),
+        ] = False,
+        source_col: Annotated[str | None, typer.Option(help="crosswalk: source column (letter or header)")] = None,
+        target_col: Annotated[str | None, typer.Option(help="crosswalk: target column (letter or header)")] = None,
+        relationship_col: Annotated[str | None, typer.Option(help="crosswalk: relationship column")] = None,
+        source_framework: Annotated[str | None, typer.Option(help="crosswalk: source framework id or URN")] = None,
+        target_framework: Annotated[str | None, typer.Option(help="crosswalk: target framework id or URN")] = None,
+        sheet: Annotated[str | None, typer.Option(help="crosswalk: only this sheet (name or number)")] = None,
+        columns_file: Annotated[
+            Path | None, typer.Option("--columns", help="crosswalk: a YAML file with the column options")
+        ] = None,
     ) -> None:
         from ctrlgraph.interop import ImportRefused, importer, parse
 
+        options = {
+            "source_col": source_col,
+            "target_col": target_col,
+            "relationship_col": relationship_col,
+            "source_framework": source_framework,
+            "target_framework": target_framework,
+            "sheet": sheet,
+        }
         if url:
             if out is not None:
                 err.print("[red]--out works with the embedded store only[/]")
                 raise typer.Exit(2)
-            _remote_import(url, fmt, file, framework, not load, key)
+            extra = {
+                **{k: v for k, v in options.items() if v is not None},
+                **({"equivalent_to": equivalent_to} if equivalent_to else {}),
+                **({"replace": "true"} if replace else {}),
+                **({"skip_unresolved": "true"} if skip_unresolved else {}),
+            }
+            _remote_import(url, fmt, file, framework, not load, key, extra)
             return
+        columns = None
+        if fmt == "crosswalk":
+            from ctrlgraph.interop.spreadsheet import CrosswalkColumns
+
+            try:
+                text = columns_file.read_text(encoding="utf-8") if columns_file else "{}"
+                columns = CrosswalkColumns.from_yaml(text, **options)
+            except ImportRefused as exc:
+                _print_refused(exc)
+                raise typer.Exit(2) from exc
         stages = ["parsing", "checking", "building", "validating", *(["writing"] if load else [])]
         with _store(data_dir) as store, _progress() as progress:
             task = progress.add_task(f"importing {file.name}", total=len(stages))
@@ -423,8 +495,10 @@ def _import_command(fmt: str) -> Callable[..., None]:
 
             try:
                 step("parsing")
-                draft = parse(fmt, file.read_bytes(), file.name, framework)
-                result = importer.run_import(store, draft, write=load, progress=step)
+                draft = parse(fmt, file.read_bytes(), file.name, framework, equivalent_to, columns)
+                result = importer.run_import(
+                    store, draft, write=load, progress=step, replace=replace, skip_unresolved=skip_unresolved
+                )
             except ImportRefused as exc:
                 progress.stop()
                 _print_refused(exc)
@@ -443,6 +517,7 @@ def _import_command(fmt: str) -> Callable[..., None]:
         "csv": "A framework and its mappings from the CSV import template (docs/import-template.md).",
         "xlsx": "A framework and its mappings from the XLSX import template (docs/import-template.md).",
         "ciso-assistant": "A CISO Assistant library (YAML): a framework and/or requirement mapping sets.",
+        "crosswalk": "Any crosswalk workbook (XLSX or CSV) by naming its columns: direct requirement mappings.",
     }[fmt]
     return command
 
@@ -481,3 +556,55 @@ def remove_import(
             err.print(f"[red]{exc.problems[0].message}[/]")
             raise typer.Exit(1) from exc
     console.print("removed " + ", ".join(graphs))
+
+
+@import_app.command("dir")
+def import_folder(
+    folder: Annotated[Path, typer.Argument(help="Folder of files to import", exists=True, file_okay=False)],
+    load: Annotated[bool, typer.Option("--load/--no-load", help="Load into the store (--no-load: check only)")] = True,
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+    options: Annotated[
+        Path | None,
+        typer.Option("--options", help="YAML: file name -> import options (format, framework, crosswalk columns, …)"),
+    ] = None,
+) -> None:
+    """Every file of a folder (also ``ctrlgraph import DIR``): formats told from
+    extension and content, or a ``<file>.import.yaml`` beside it; frameworks
+    before the mapping files that name them; a refused file does not stop the rest."""
+    import yaml
+
+    from ctrlgraph.interop import bulk
+
+    given = yaml.safe_load(options.read_text(encoding="utf-8")) if options else None
+    planned = bulk.plan(folder, given)
+    with _store(data_dir) as store, _progress() as progress:
+        task = progress.add_task(f"importing {folder}", total=len(planned))
+
+        seen = 0
+
+        def on_file(item: bulk.Planned) -> None:
+            nonlocal seen
+            progress.update(task, description=item.path.name, completed=seen)
+            seen += 1
+
+        outcomes = bulk.run(store, folder, write=load, on_file=on_file, given=given)
+        progress.update(task, completed=len(planned))
+    table = Table("file", "format", "result", "frameworks", "req.", "mappings", "direct", "s", "first problem")
+    for o in outcomes:
+        colour = {"imported": "green", "refused": "red", "skipped": "yellow"}[o.status]
+        table.add_row(
+            str(o.path.relative_to(folder)),
+            o.format or "-",
+            f"[{colour}]{o.status}[/]" + (f" ({o.problems})" if o.problems else ""),
+            ", ".join(o.frameworks),
+            str(o.requirements or ""),
+            str(o.mappings or ""),
+            str(o.links or ""),
+            f"{o.seconds:.1f}",
+            o.first_problem or "",
+        )
+    console.print(table)
+    counts = {s: sum(1 for o in outcomes if o.status == s) for s in ("imported", "refused", "skipped")}
+    console.print(", ".join(f"{n} {s}" for s, n in counts.items()))
+    if counts["refused"]:
+        raise typer.Exit(1)

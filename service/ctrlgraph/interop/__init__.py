@@ -31,6 +31,7 @@ def parser(fmt: str) -> Parser:
         "csv": spreadsheet.parse_csv,
         "xlsx": spreadsheet.parse_xlsx,
         "ciso-assistant": ciso_assistant.parse,
+        "crosswalk": spreadsheet.parse_crosswalk,
     }
     if fmt not in parsers:
         raise KeyError(f"unknown import format {fmt!r}; use one of: {', '.join(FORMATS)}")
@@ -38,13 +39,27 @@ def parser(fmt: str) -> Parser:
 
 
 def parse(
-    fmt: str, data: bytes, source_name: str, framework_id: str | None = None, equivalent_to: str | None = None
+    fmt: str,
+    data: bytes,
+    source_name: str,
+    framework_id: str | None = None,
+    equivalent_to: str | None = None,
+    columns: object | None = None,
 ) -> ImportDraft:
     """Parse a file of the given format (raises :class:`ImportRefused`, naming
     the file). ``equivalent_to``: a shipped framework the file's one framework
-    is declared to be (its requirements are matched to ours by notation)."""
+    is declared to be (its requirements are matched to ours by notation).
+    ``columns``: for ``crosswalk``, a
+    :class:`~ctrlgraph.interop.spreadsheet.CrosswalkColumns`."""
+    from ctrlgraph.interop import spreadsheet
+
     try:
-        draft = parser(fmt)(data, source_name, framework_id)
+        if fmt == "crosswalk":
+            if columns is not None and not isinstance(columns, spreadsheet.CrosswalkColumns):
+                raise TypeError("columns must be a CrosswalkColumns")
+            draft = spreadsheet.parse_crosswalk(data, source_name, columns)
+        else:
+            draft = parser(fmt)(data, source_name, framework_id)
     except ImportRefused as exc:
         raise exc.in_file(source_name) from None
     if equivalent_to is not None:

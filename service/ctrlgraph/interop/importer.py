@@ -141,6 +141,8 @@ class RequirementIndex:
             for key in (iri, *extra):
                 self._exact.setdefault(key, ident)
                 self._keys.setdefault(_norm(key), ident)
+                if ":" not in key:  # another reference (a hidden label), compared as loosely as notations
+                    self._keys.setdefault(slug(key), ident)
             for key in (notation, ident):
                 for variant in (key.lower(), _norm(key), slug(key), oscal_id(key)):
                     self._keys.setdefault(variant, ident)
@@ -156,7 +158,7 @@ class RequirementIndex:
         )
         extra: dict[str, list[str]] = defaultdict(list)
         for r in _select(store, "interop/requirement_values", framework=Iri(framework)):
-            if str(r["property"]) == str(SKOS.exactMatch):
+            if str(r["property"]) in (str(SKOS.exactMatch), str(SKOS.hiddenLabel)):
                 extra[str(r["requirement"])].append(str(r["value"]))
         rows = _select(store, "framework_requirements", framework=Iri(framework))
         prefix = requirement_iri(framework_id, "x")[:-1]
@@ -184,6 +186,9 @@ class RequirementIndex:
             tail = re.split(r"[:/#]", ref)[-1]
             if tail:
                 found = self._keys.get(tail.lower()) or self._keys.get(_norm(tail)) or self._keys.get(slug(tail))
+        if found is None and "_" in ref:  # a catalog-prefixed OSCAL id (iso-iec-42001_6-1-2)
+            tail = ref.rsplit("_", 1)[-1]
+            found = self._keys.get(_norm(tail)) or self._keys.get(slug(tail))
         return found
 
 
@@ -286,14 +291,22 @@ Progress = Callable[[str], None]
 
 
 def build_import(
-    store: GraphStore, draft: ImportDraft, progress: Progress | None = None, *, replace: bool = False
+    store: GraphStore,
+    draft: ImportDraft,
+    progress: Progress | None = None,
+    *,
+    replace: bool = False,
+    skip_unresolved: bool = False,
 ) -> ImportResult:
     """Check a draft against itself and the store, build its graphs and
     validate them with SHACL. Raises :class:`ImportRefused` on any problem.
 
     Mappings add to what earlier imports stored for the same framework (or
     framework pair); a mapping that contradicts a stored one is refused unless
-    ``replace`` is true, which replaces the stored mappings of those graphs."""
+    ``replace`` is true, which replaces the stored mappings of those graphs.
+    ``skip_unresolved``: a direct mapping naming a requirement the framework
+    does not have is left out with a warning (published crosswalks cover more
+    than a baseline holds) instead of refusing the file."""
     step = progress or (lambda _: None)
     step("checking")
     context = StoreContext.read(store)
@@ -358,7 +371,7 @@ def build_import(
         mappings_by_framework[m.framework].append(resolved)
 
     # Direct requirement -> requirement mappings ----------------------------
-    links = _resolve_links(store, draft.links, own, targets, context, problems, warnings)
+    links = _resolve_links(store, draft.links, own, targets, context, problems, warnings, skip_unresolved)
     problems.raise_if_any()
 
     # Build -----------------------------------------------------------------
@@ -630,6 +643,8 @@ class _Frameworks:
     ) -> None:
         self.store = store
         self.targets = targets
+        #: hrefs taken to name a framework by its number (reported as a warning)
+        self.guessed: dict[str, str] = {}
         self.iris: dict[str, str] = {}
         self.keys: dict[str, str] = {}
         for r in _select(store, "interop/framework_matches"):
@@ -643,10 +658,28 @@ class _Frameworks:
                 self.keys[_norm(key)] = fid
 
     def resolve(self, ref: str) -> str | None:
+        """``ref`` may list alternatives separated by spaces (e.g. an OSCAL
+        catalog's UUID URN, then its href): the first that names a framework wins."""
+        for alternative in ref.split():
+            found = self._resolve(alternative)
+            if found is not None:
+                return found
+        return None
+
+    def _resolve(self, ref: str) -> str | None:
         found = self.keys.get(_norm(ref))
         if found is None and ":" in ref:
             tail = _norm(re.split(r"[:/#]", ref)[-1])
             found = self.keys.get(tail) or self.keys.get(slug(tail))
+        if found is None and "/" in ref:
+            # An href such as catalogs/iso_iec_42001_1.0.0/catalog.json: the one framework whose
+            # id carries the standard's number (four digits or more) found in the path.
+            for number in re.findall(r"\d{4,}", ref):
+                candidates = {fid for fid in self.iris if number in fid and not fid.endswith("-links")}
+                if len(candidates) == 1:
+                    found = candidates.pop()
+                    self.guessed[ref] = found
+                    break
         return found
 
     def index(self, fid: str) -> RequirementIndex:
@@ -663,6 +696,7 @@ def _resolve_links(
     context: StoreContext,
     problems: Problems,
     warnings: list[str],
+    skip_unresolved: bool = False,
 ) -> dict[str, list[_Link]]:
     """Direct mappings by the named graph they go to (one per framework pair),
     each side resolved to a requirement IRI (a declared-equivalent framework's
@@ -735,9 +769,21 @@ def _resolve_links(
             places[0],
             f"unknown framework {fw_ref!r}{more}: import it first, or name one of: {known}",
         )
+    if skip_unresolved and missing:
+        shown = ", ".join(f"{ref} ({fid})" for fid, ref in list(missing)[:8])
+        count = sum(len(v) for v in missing.values())
+        warnings.append(
+            f"left out {count} mapping(s) naming {len(missing)} reference(s) the framework does not have: "
+            f"{shown}{' …' if len(missing) > 8 else ''}"
+        )
+        missing = {}
     for (fid, ref), places in missing.items():
         more = f" (and {len(places) - 1} other mapping(s))" if len(places) > 1 else ""
-        problems.add(places[0], f"requirement {ref!r} is not in framework {fid!r}{more}")
+        problems.add(
+            places[0], f"requirement {ref!r} is not in framework {fid!r}{more} (skip_unresolved=true leaves it out)"
+        )
+    for ref, fid in frameworks.guessed.items():
+        warnings.append(f"{ref!r} taken to be framework {fid!r} (the only one with its number)")
     if duplicates or reverse:
         warnings.append(
             f"dropped {duplicates} repeated mapping(s) and {reverse} mapping(s) of a reverse set "
@@ -1008,12 +1054,13 @@ def run_import(
     write: bool = True,
     progress: Progress | None = None,
     replace: bool = False,
+    skip_unresolved: bool = False,
 ) -> ImportResult:
     """Check, validate and (unless ``write`` is false) store a parsed draft.
     ``replace``: mappings replace those earlier imports stored for the same
     framework or framework pair (by default they add, and a contradiction is refused)."""
     try:
-        result = build_import(store, draft, progress, replace=replace)
+        result = build_import(store, draft, progress, replace=replace, skip_unresolved=skip_unresolved)
     except ImportRefused as exc:
         raise exc.in_file(draft.source_name) from None
     if write:

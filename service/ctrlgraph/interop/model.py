@@ -18,7 +18,7 @@ CGNS = Namespace(CG)
 #: Prefix of every named graph an import writes.
 IMPORTED_PREFIX = GRAPH + "imported/"
 #: Import formats, as used in ``POST /v1/import/{format}`` and ``ctrlgraph import FORMAT``.
-FORMATS = ("oscal-catalog", "oscal-mapping", "sssom", "csv", "xlsx", "ciso-assistant")
+FORMATS = ("oscal-catalog", "oscal-mapping", "sssom", "csv", "xlsx", "ciso-assistant", "crosswalk")
 
 #: STRM relationship notation -> local name in the ctrlgraph vocabulary.
 RELATIONSHIPS = {

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from ctrlgraph.interop.spreadsheet.reader import (
     CellRow,
+    CrosswalkColumns,
+    parse_crosswalk,
     parse_csv,
     parse_xlsx,
 )
@@ -43,10 +45,12 @@ __all__ = [
     "TEMPLATE",
     "XLSX_MEDIA_TYPE",
     "CellRow",
+    "CrosswalkColumns",
     "Row",
     "crosswalk_rows",
     "crosswalk_sheets",
     "csv_lines",
+    "parse_crosswalk",
     "parse_csv",
     "parse_xlsx",
     "shared_rows",

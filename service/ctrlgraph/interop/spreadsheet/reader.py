@@ -5,12 +5,15 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from ctrlgraph.interop.model import (
     REQUIREMENT_TYPES,
     FrameworkDraft,
     ImportDraft,
+    LinkDraft,
     MappingDraft,
     Problems,
     RequirementDraft,
@@ -267,3 +270,209 @@ def _mapping(
         source=_text(values.get("source")) or f"spreadsheet import ({source_name})",
         where=where,
     )
+
+
+# --------------------------------------------------------------------------
+# Any crosswalk workbook, by naming its columns
+# --------------------------------------------------------------------------
+@dataclass
+class CrosswalkColumns:
+    """Where a crosswalk sheet keeps what: columns by letter (``A``) or header
+    text (``NIST SP 800-53 CONTROLS``, any case), the two frameworks by id or
+    URN, and the relationship when the sheet has no column for it. Given as
+    options (``--source-col`` …) or a small YAML file with these keys."""
+
+    source_col: str
+    target_col: str
+    source_framework: str
+    target_framework: str
+    relationship_col: str | None = None
+    #: The relationship of every row without a relationship column (crosswalk
+    #: workbooks list what relates to what, rarely how): intersects with.
+    relationship: str = "intersects with"
+    rationale: str | None = None
+    #: One sheet (name or 1-based number); default: every sheet that has the columns.
+    sheet: str | None = None
+
+    @classmethod
+    def from_yaml(cls, text: str, **overrides: Any) -> CrosswalkColumns:
+        import yaml
+
+        data = yaml.safe_load(text) or {}
+        if not isinstance(data, dict):
+            raise refuse(Where(line=1), "the column file must be a YAML mapping")
+        data = {str(k).replace("-", "_"): v for k, v in data.items()}
+        data.update({k: v for k, v in overrides.items() if v is not None})
+        allowed = set(cls.__dataclass_fields__)
+        unknown = sorted(set(data) - allowed)
+        if unknown:
+            raise refuse(
+                Where(path=unknown[0]), f"unknown key(s) {', '.join(unknown)}; use {', '.join(sorted(allowed))}"
+            )
+        missing = [k for k in ("source_col", "target_col", "source_framework", "target_framework") if not data.get(k)]
+        if missing:
+            raise refuse(Where(path=missing[0]), f"the crosswalk needs {', '.join(missing)}")
+        return cls(**{k: str(v) for k, v in data.items() if v is not None})
+
+
+#: What separates several references in one cell: commas, semicolons, new lines.
+_SPLIT = re.compile(r"[,;\n]+")
+#: A cell's reference: its first token (``ID.AM-1: Physical devices …`` -> ``ID.AM-1``).
+_REF = re.compile(r"^\s*([^\s:]+)")
+
+
+def _refs(value: object) -> list[tuple[str, bool]]:
+    """The references in a cell, each with whether it was starred (NIST marks a
+    partial match with ``*``); ``None``, ``N/A`` and dashes mean none."""
+    text = _text(value)
+    if not text:
+        return []
+    found = []
+    for piece in _SPLIT.split(text):
+        match = _REF.match(piece)
+        if not match:
+            continue
+        ref = match.group(1)
+        starred = ref.endswith("*")
+        ref = ref.rstrip("*").strip()
+        if ref and ref.lower() not in ("none", "n/a", "na", "-", "—"):
+            found.append((ref, starred))
+    return found
+
+
+def _column(header: Sequence[object], wanted: str) -> int | None:
+    """0-based index of a column named by its header (exactly, any case), by
+    letter (``C``), or by part of its header."""
+    from openpyxl.utils import column_index_from_string
+
+    key = wanted.strip().lower()
+    cells = [str(c).strip().lower() if c is not None else "" for c in header]
+    if key in cells:
+        return cells.index(key)
+    if re.fullmatch(r"[A-Za-z]{1,3}", wanted.strip()):
+        try:
+            return column_index_from_string(wanted.strip().upper()) - 1
+        except ValueError:
+            return None
+    return next((i for i, cell in enumerate(cells) if cell and key in cell), None)
+
+
+def parse_crosswalk(
+    data: bytes, source_name: str = "crosswalk.xlsx", columns: CrosswalkColumns | None = None
+) -> ImportDraft:
+    """Any crosswalk workbook (XLSX) or CSV: each row's source reference(s) ->
+    target reference(s) as direct requirement mappings between the two named
+    frameworks. A cell may list several references; the header row is the
+    first row holding the named columns (letters: the first row)."""
+    if columns is None:
+        raise refuse(Where(), "name the columns: --source-col, --target-col, --source-framework, --target-framework")
+    rows = _sheet_rows(data, source_name, columns)
+    draft = ImportDraft("crosswalk", source_name)
+    problems = Problems()
+    used = False
+    for sheet, table in rows:
+        header_at = next(
+            (
+                i
+                for i, row in enumerate(table[:30])
+                if _column(row, columns.source_col) is not None
+                and _column(row, columns.target_col) is not None
+                and not (re.fullmatch(r"[A-Za-z]{1,3}", columns.source_col) and i > 0)
+            ),
+            None,
+        )
+        if header_at is None:
+            continue
+        header = table[header_at]
+        src, tgt = _column(header, columns.source_col), _column(header, columns.target_col)
+        rel = _column(header, columns.relationship_col) if columns.relationship_col else None
+        if columns.relationship_col and rel is None:
+            problems.add(Where(sheet=sheet, row=header_at + 1), f"no column {columns.relationship_col!r}")
+            continue
+        assert src is not None and tgt is not None
+        used = True
+        last_source: list[tuple[str, bool]] = []
+        for number, row in enumerate(table[header_at + 1 :], start=header_at + 2):
+            cells = list(row) + [None] * (max(src, tgt, rel or 0) + 1 - len(row))
+            sources = _refs(cells[src]) or (last_source if _refs(cells[tgt]) else [])
+            if _refs(cells[src]):
+                last_source = sources
+            targets = _refs(cells[tgt])
+            if not sources or not targets:
+                continue
+            where = Where(sheet=sheet, row=number)
+            relationship = columns.relationship
+            if rel is not None and _text(cells[rel]):
+                parsed = parse_relationship(cells[rel])
+                if parsed is None:
+                    problems.add(
+                        where.at(str(header[rel] or columns.relationship_col)),
+                        f"bad relationship {cells[rel]!r}; use one of: {relationship_choices()}",
+                    )
+                    continue
+                relationship = parsed
+            for source, _ in sources:
+                for target, starred in targets:
+                    draft.links.append(
+                        LinkDraft(
+                            source_framework=columns.source_framework,
+                            source_ref=source,
+                            target_framework=columns.target_framework,
+                            target_ref=target,
+                            relationship=relationship,
+                            where=where,
+                            source=f"crosswalk sheet {source_name}" + (f" ({sheet})" if sheet else ""),
+                            rationale=columns.rationale,
+                            explanation="marked * (partial) in the sheet" if starred else None,
+                        )
+                    )
+    if not used:
+        problems.add(
+            Where(row=1),
+            f"no sheet has both columns {columns.source_col!r} and {columns.target_col!r} in its first 30 rows",
+        )
+    if not draft.links and not problems:
+        problems.add(Where(row=1), "the sheet has no row with both a source and a target reference")
+    problems.raise_if_any("crosswalk sheet refused")
+    return draft
+
+
+def _sheet_rows(data: bytes, source_name: str, columns: CrosswalkColumns) -> list[tuple[str | None, list[tuple]]]:
+    """The rows of each sheet (XLSX) or of the file (CSV), as tuples of cells."""
+    if data[:2] != b"PK":  # not a zip: CSV
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise refuse(Where(), f"the file is neither XLSX nor UTF-8 CSV: {exc}") from exc
+        delimiter = max(",;\t", key=text.splitlines()[0].count) if text.strip() else ","
+        return [(None, [tuple(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)])]
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+        raise refuse(Where(), f"not an XLSX workbook: {exc}") from exc
+    out: list[tuple[str | None, list[tuple]]] = []
+    try:
+        for number, sheet in enumerate(book.worksheets, start=1):
+            if columns.sheet is not None and columns.sheet not in (sheet.title, str(number)):
+                continue
+            table = []
+            blank = 0
+            for row in sheet.iter_rows(values_only=True):
+                # openpyxl pads a sheet to its declared dimension: stop after many empty rows.
+                if row is None or all(c is None for c in row):
+                    blank += 1
+                    if blank > 1000:
+                        break
+                    continue
+                blank = 0
+                table.append(tuple(row))
+            out.append((sheet.title, table))
+    finally:
+        book.close()
+    if columns.sheet is not None and not out:
+        raise refuse(Where(sheet=columns.sheet), f"no sheet {columns.sheet!r} in {source_name}")
+    return out
