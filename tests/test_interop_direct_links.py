@@ -120,3 +120,35 @@ def test_contradicting_reverse_set_is_one_problem(fresh_store: OxigraphStore) ->
         run_import(fresh_store, parse("ciso-assistant", _library("subset", "subset"), "bad.yaml"))
     assert caught.value.total == 1 and "contradicts the reverse mapping" in caught.value.problems[0].message
     assert caught.value.problems[0].where.line is not None
+
+
+def test_crosswalk_library_round_trip(linked: OxigraphStore) -> None:
+    """Exported for CISO Assistant (one URN scheme per side, integer version, no
+    stand-in annotations) and imported again, the direct mappings are the same."""
+    import yaml
+
+    from ctrlgraph.interop import ciso_assistant
+    from ctrlgraph.interop.data import framework_links
+    from ctrlgraph.interop.importer import remove_import
+    from ctrlgraph.iri import framework_iri
+
+    def links() -> set[tuple]:
+        return {
+            (x.source, x.target, x.relationship, x.strength, x.explanation)
+            for x in framework_links(linked, framework_iri("ciso-mini"), framework_iri("iso27001-2022"))
+        }
+
+    before = links()
+    text = ciso_assistant.crosswalk_library(linked, "ciso-mini", "iso27001-2022")
+    library = yaml.safe_load(text)
+    assert isinstance(library["version"], int)
+    items = library["objects"]["requirement_mapping_sets"][0]["requirement_mappings"]
+    assert all(i["source_requirement_urn"].startswith("urn:ctrlgraph-test:risk:req_node:ciso-mini:") for i in items)
+    assert all(i["target_requirement_urn"].startswith("urn:ctrlgraph:risk:req_node:iso27001-2022:") for i in items)
+    assert [i.get("annotation") for i in items].count(None) == 1  # only the one the file really annotated
+    framework = ciso_assistant.framework_library(linked, "ciso-mini")
+    remove_import(linked, "ciso-mini")
+    assert not links()
+    run_import(linked, parse("ciso-assistant", framework.encode(), "ciso-mini.yaml"))
+    run_import(linked, parse("ciso-assistant", text.encode(), "crosswalk.yaml"))
+    assert links() == before

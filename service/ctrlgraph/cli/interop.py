@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 #: The import formats (ctrlgraph.interop.FORMATS; repeated so that the CLI
 #: starts without importing rdflib).
-FORMATS = ("oscal-catalog", "oscal-mapping", "sssom", "csv", "xlsx", "ciso-assistant")
+FORMATS = ("oscal-catalog", "oscal-mapping", "sssom", "csv", "xlsx", "ciso-assistant", "crosswalk")
 
 export_app = typer.Typer(
     help="Export frameworks, controls and mappings as OSCAL, SSSOM, CSV or XLSX.",

@@ -166,7 +166,7 @@ def parse_catalog(data: bytes | str, source_name: str = "catalog.json", framewor
                 break
     if fw.source is None and body.get("uuid"):
         fw.source = f"OSCAL catalog {body['uuid']}"
-    if body.get("uuid"):  # mapping collections name their catalogs by this UUID
+    if body.get("uuid") and not _ours(props, "framework-id"):  # third-party collections cite catalogs by UUID
         fw.exact_match.append(f"urn:uuid:{str(body['uuid']).strip().lower()}")
     skipped = 0
 
