@@ -97,3 +97,38 @@ def test_import_dir_with_summary(tmp_path: Path) -> None:
     assert "imported" in row["a-mapping"] and "imported" in row["b-framework"] and "ciso-mini" in row["b-framework"]
     assert "refused" in row["broken"] and "skipped" in row["sheet"] and "sheet.csv.import.yaml" in row["sheet"]
     assert "2 imported, 1 refused, 1 skipped" in result.output
+
+
+@pytest.mark.api
+def test_crosswalk_endpoint(interop_client) -> None:
+    client = interop_client
+    params = {
+        "source_col": "Our ref",
+        "target_col": "B",
+        "relationship_col": "How",
+        "source_framework": "urn:ctrlgraph-test:risk:framework:ciso-mini",
+        "target_framework": "iso27001-2022",
+        "filename": "ours.csv",
+    }
+    answer = client.post("/v1/import/crosswalk", params=params, content=CSV.encode())
+    body = answer.json()
+    assert answer.status_code == 422 and body["file"] == "ours.csv" and body["problem_count"] == 1
+    assert "unknown framework" in body["problems"][0]["problem"] and body["problems"][0]["row"] == 2
+    assert (
+        client.post(
+            "/v1/import/ciso-assistant", content=(FIXTURES / "ciso-mini-framework.yaml").read_bytes()
+        ).status_code
+        == 200
+    )
+    # P-1 … are not ciso-mini's refs: refused per reference, or left out with skip_unresolved.
+    answer = client.post("/v1/import/crosswalk", params=params, content=CSV.encode())
+    assert answer.status_code == 422 and "skip_unresolved" in answer.json()["problems"][0]["problem"]
+    text = CSV.replace("P-1", "GOV.1").replace("P-2", "DAT.1")
+    answer = client.post("/v1/import/crosswalk", params={**params, "skip_unresolved": "true"}, content=text.encode())
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["links"] == 4
+    pairs = client.get("/v1/crosswalk", params={"source": "ciso-mini", "target": "iso27001-2022"}).json()["pairs"]
+    assert {(p["source"], p["target"], p["route"]) for p in pairs} >= {
+        ("GOV.1", "A.5.1", "direct"),
+        ("DAT.1", "A.8.11", "direct"),
+    }
