@@ -62,6 +62,17 @@ def test_nist_800_53_keeps_ids_labels_and_renders_params(fresh_store: OxigraphSt
     text = rows["AC-1"].definition or ""
     assert "[Assignment: organization-defined personnel or roles]" in text and "[Selection (one or more):" in text
     assert not any("{{" in (r.definition or "") for r in rows.values())
+    # The part structure: guidance and assessment objectives beside the statement; params kept as params.
+    assert rows["AC-1"].guidance and "policy" in rows["AC-1"].guidance.lower()
+    assert rows["AC-1"].objectives and "AC-01a." in rows["AC-1"].objectives
+    params = fresh_store.select(
+        "PREFIX cg: <https://w3id.org/ctrlgraph/ns#> PREFIX dcterms: <http://purl.org/dc/terms/> "
+        "SELECT ?id (COUNT(?choice) AS ?choices) WHERE { <https://w3id.org/ctrlgraph/id/sp800-53r5-moderate/ac-1> "
+        "cg:parameter ?p . ?p dcterms:identifier ?id . OPTIONAL { ?p cg:parameterChoice ?choice } } GROUP BY ?id",
+        union_default=True,
+    )
+    by_id = {str(r["id"]): int(r["choices"]) for r in params}
+    assert "ac-01_odp.01" in by_id and by_id["ac-01_odp.03"] == 3
     # A base control with enhancements is assessed too; the enhancement is its child.
     assert rows["AC-2"].assessable and rows["AC-2(1)"].assessable and rows["AC-2(1)"].parent == "AC-2"
     # A mapping collection may cite the OSCAL id (ac-1, ac-2.1) or the label.

@@ -50,6 +50,8 @@ class RequirementRow:
     children: list[RequirementRow] = field(default_factory=list)
     #: The parent's IRI (notations may repeat in imported frameworks; IRIs do not).
     parent_iri: str | None = None
+    guidance: str | None = None
+    objectives: str | None = None
 
 
 @dataclass
@@ -111,6 +113,8 @@ def framework_data(store: GraphStore, framework_id: str, *, with_tree: bool = Tr
                 risk_categories=sorted(local_name(v) for v in extra.get("appliesToRiskCategory", [])),
                 exact_match=sorted(extra.get("exactMatch", [])),
                 parent_iri=_opt(r, "parent"),
+                guidance=_opt(r, "guidance"),
+                objectives=_opt(r, "objectives"),
             )
             if row.iri in by_iri:  # a second title or definition language: keep the first
                 continue

@@ -35,7 +35,7 @@ from functools import cache
 from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, OWL, RDF, SKOS, XSD
+from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
 
 from ctrlgraph import queries
 from ctrlgraph.interop.model import (
@@ -907,6 +907,23 @@ def _framework_graph(fw: FrameworkDraft, origin: dict[str, Where], index: Requir
             g.add((node, SKOS.exactMatch, URIRef(iri)))
         if r.ident in index.equivalent:
             g.add((node, SKOS.exactMatch, URIRef(index.equivalent[r.ident])))
+        if r.guidance:
+            g.add((node, SKOS.scopeNote, Literal(r.guidance, lang="en")))
+        if r.objectives:
+            g.add((node, CGNS.assessmentObjective, Literal(r.objectives, lang="en")))
+        for prm in r.parameters:
+            param = URIRef(f"{node}#param-{slug(prm.id)}")
+            g.add((node, CGNS.parameter, param))
+            g.add((param, RDF.type, CGNS.Parameter))
+            g.add((param, DCTERMS.identifier, Literal(prm.id)))
+            if prm.label:
+                g.add((param, RDFS.label, Literal(one_line(prm.label), lang="en")))
+            if prm.how_many:
+                g.add((param, CGNS.howMany, Literal(prm.how_many)))
+            for choice in prm.choices:
+                g.add((param, CGNS.parameterChoice, Literal(one_line(choice))))
+            for value in prm.values:
+                g.add((param, CGNS.parameterValue, Literal(one_line(value))))
     return g
 
 

@@ -168,6 +168,19 @@ class Problems:
 # The draft: what a parser produces
 # --------------------------------------------------------------------------
 @dataclass
+class ParameterDraft:
+    """An OSCAL parameter of a control, kept as a parameter (the statement text
+    is also rendered from it): id, label, the choices of a selection and how
+    many may be chosen, set values."""
+
+    id: str
+    label: str | None = None
+    choices: list[str] = field(default_factory=list)
+    how_many: str | None = None
+    values: list[str] = field(default_factory=list)
+
+
+@dataclass
 class RequirementDraft:
     notation: str
     title: str
@@ -188,6 +201,11 @@ class RequirementDraft:
     risk_categories: list[str] = field(default_factory=list)
     #: IRIs (e.g. URNs of the source library's nodes) recorded as skos:exactMatch.
     exact_match: list[str] = field(default_factory=list)
+    #: Guidance (OSCAL ``guidance`` part): skos:scopeNote.
+    guidance: str | None = None
+    #: What an assessor checks (OSCAL ``assessment-objective`` parts): cg:assessmentObjective.
+    objectives: str | None = None
+    parameters: list[ParameterDraft] = field(default_factory=list)
 
     @property
     def ident(self) -> str:

@@ -11,6 +11,7 @@ from ctrlgraph.interop.model import (
     ImportDraft,
     LinkDraft,
     MappingDraft,
+    ParameterDraft,
     Problems,
     RequirementDraft,
     Where,
@@ -93,6 +94,17 @@ def _param_text(param: dict[str, Any], params: dict[str, dict[str, Any]], depth:
         )
         return f"[Selection{f' ({how})' if how else ''}: {choices}]"
     return f"[Assignment: {clean_text(param.get('label')) or param.get('id')}]"
+
+
+def _parameter(param: dict[str, Any]) -> ParameterDraft:
+    select = param.get("select") if isinstance(param.get("select"), dict) else {}
+    return ParameterDraft(
+        id=str(param["id"]),
+        label=clean_text(param.get("label")),
+        choices=[str(c) for c in select.get("choice") or [] if isinstance(c, str)],
+        how_many=clean_text(select.get("how-many")),
+        values=[str(v) for v in param.get("values") or [] if v],
+    )
 
 
 def _render(text: str, params: dict[str, dict[str, Any]], depth: int = 0) -> str:
@@ -198,7 +210,8 @@ def parse_catalog(data: bytes | str, source_name: str = "catalog.json", framewor
         del child_controls
         params = {str(prm["id"]): prm for prm in node.get("params") or [] if isinstance(prm, dict) and prm.get("id")}
         kinds = _ours(props, "requirement-type")
-        definition = legal = None
+        definition = legal = guidance = None
+        objectives: list[str] = []
         for part in node.get("parts") or []:
             if not isinstance(part, dict):
                 continue
@@ -209,6 +222,10 @@ def parse_catalog(data: bytes | str, source_name: str = "catalog.json", framewor
                     legal = clean_text(part.get("prose"))
                 elif definition is None:
                     definition = _prose(part, params) or None
+            elif part.get("name") == "guidance":
+                guidance = _prose(part, params) or guidance
+            elif part.get("name") in ("assessment-objective", "assessment_objective", "objective"):
+                objectives.append(_prose(part, params))
         fw.requirements.append(
             RequirementDraft(
                 notation=notation,
@@ -226,6 +243,9 @@ def parse_catalog(data: bytes | str, source_name: str = "catalog.json", framewor
                 roles=_ours(props, "role"),
                 risk_categories=_ours(props, "risk-category"),
                 exact_match=_ours(props, "exact-match"),
+                guidance=guidance,
+                objectives="\n".join(o for o in objectives if o) or None,
+                parameters=[_parameter(prm) for prm in params.values()],
             )
         )
         own = fw.requirements[-1].ident

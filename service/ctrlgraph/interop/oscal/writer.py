@@ -115,6 +115,10 @@ def _requirement_parts(node: RequirementRow, node_id: str) -> list[dict[str, str
         parts.append({"id": f"{node_id}_ovw", "name": "overview", "prose": node.definition})
     if node.legal_text:
         parts.append({"id": f"{node_id}_smt", "name": "statement", "class": "legal-text", "prose": node.legal_text})
+    if node.guidance:
+        parts.append({"id": f"{node_id}_gdn", "name": "guidance", "prose": node.guidance})
+    if node.objectives:
+        parts.append({"id": f"{node_id}_obj", "name": "assessment-objective", "prose": node.objectives})
     return parts
 
 
