@@ -83,6 +83,7 @@ QUERIES: dict[str, tuple[str, bool]] = {
     "ranking": ("unfiltered ranking of all controls by frameworks served (catalog.controls, precomputed)", True),
     "crosswalk": ("full crosswalk between two frameworks (catalog.crosswalk)", True),
     "requirement": ("requirement detail as /v1/requirements builds it (catalog.requirement)", True),
+    "related": ("related requirements, first page and exact total (catalog.related)", True),
     "live_ranking": ("ranking computed from the mappings on each call (no precompute)", True),
     "sparql_readme": ("the README's SPARQL query (controls serving 27001 and 42001), union of graphs", True),
     "sparql_point": ("one requirement's mappings as a SPARQL query, union of graphs", True),
@@ -193,16 +194,18 @@ def dir_size(path: Path) -> int:
 def workload(store: object) -> dict[str, Callable[[], object]]:
     from ctrlgraph import catalog, reference
     from ctrlgraph.iri import requirement_iri
+    from ctrlgraph.reference import Rows
     from ctrlgraph.store.base import Iri
 
     f1, f2, f3 = FRAMEWORKS
     point = Iri(requirement_iri(f1, POINT_NOTATION))
     return {
-        "point": lambda: reference.select(store, "requirement_mappings", requirement=point),
+        "point": lambda: reference.select(store, "requirement_mappings", requirements=Rows([(point, 0)])),
         "shared3": lambda: catalog.shared_controls(store, [f1, f2, f3], 3),
         "ranking": lambda: sorted(catalog.controls(store), key=lambda c: (-c.frameworks, -c.requirements, c.notation)),
         "crosswalk": lambda: catalog.crosswalk(store, f1, f2),
         "requirement": lambda: catalog.requirement(store, f1, POINT_NOTATION),
+        "related": lambda: catalog.related(store, f1, POINT_NOTATION),
         "live_ranking": lambda: store.select(LIVE_RANKING, union_default=True),
         # in process, over the union of the reference graphs: what /sparql is compared with
         "sparql_readme": lambda: store.select(README_QUERY, union_default=True),
@@ -228,15 +231,11 @@ def summarize(name: str, result: object) -> tuple[str, str]:
         key = [(p.source, p.target, p.relationship, p.strength, len(p.paths)) for p in result.pairs]
         text = f"{result.count} pairs, {sum(len(p.paths) for p in result.pairs)} paths"
     elif name == "requirement":
-        key = [
-            len(result.mappings),
-            result.related_total,
-            sorted((r.framework, r.notation, r.strength) for r in result.related),
-        ]
-        text = (
-            f"{len(result.mappings)} mappings, a page of {len(result.related)} of "
-            f"{result.related_total} related requirements"
-        )
+        key = [len(result.mappings), len(result.harmonized_structure), len(result.parts)]
+        text = f"{len(result.mappings)} mappings, {len(result.harmonized_structure)} links"
+    elif name == "related":
+        key = [result.total, sorted((r.framework, r.notation, r.strength) for r in result.related)]
+        text = f"a page of {len(result.related)} of {result.total} related requirements"
     elif name in ("sparql_readme", "sparql_point"):
         key = sorted(tuple(sorted((k, str(v)) for k, v in r.items())) for r in result)
         text = f"{len(result)} rows"
@@ -568,6 +567,7 @@ def http_workload(server: Server, repeat: int, budget: float) -> dict:
     calls = {
         "http_shared3": ("/v1/shared-controls", [("framework", f1), ("framework", f2), ("framework", f3)]),
         "http_requirement": ("/v1/requirements", [("framework", f1), ("notation", POINT_NOTATION)]),
+        "http_related": ("/v1/requirements/related", [("framework", f1), ("notation", POINT_NOTATION)]),
         "http_controls": ("/v1/controls", []),
         "http_crosswalk": ("/v1/crosswalk", [("source", f1), ("target", f2)]),
     }
@@ -813,6 +813,13 @@ def report(args: argparse.Namespace, ctx: dict) -> tuple[str, list[str]]:
         qrow("point"),
         hrow("http_requirement", "point lookup over HTTP: GET /v1/requirements, uncached", "≤ 5 ms", 0.005),
         Row("point lookup over HTTP: GET /v1/requirements, cached (x-cache: hit)", cached_value("http_requirement")),
+        hrow(
+            "http_related",
+            "related requirements over HTTP, first page of 100 and exact total: GET /v1/requirements/related, uncached",
+            "≤ 100 ms",
+            0.1,
+        ),
+        Row("related requirements over HTTP, cached (x-cache: hit)", cached_value("http_related")),
         qrow("shared3"),
         hrow(
             "http_shared3",
@@ -834,6 +841,7 @@ def report(args: argparse.Namespace, ctx: dict) -> tuple[str, list[str]]:
         hrow("http_crosswalk", "crosswalk over HTTP: GET /v1/crosswalk, uncached"),
         Row("crosswalk over HTTP, cached (x-cache: hit)", cached_value("http_crosswalk")),
         qrow("requirement"),
+        qrow("related"),
     ]
     out += [table(rows), ""]
 

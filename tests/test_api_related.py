@@ -1,4 +1,4 @@
-"""Related requirements of /v1/requirements, a page at a time, and the
+"""Related requirements (/v1/requirements/related), a page at a time, and the
 graph-scoped shared-controls queries: checked against independent SPARQL
 over the raw mappings and against the crosswalk."""
 
@@ -20,10 +20,11 @@ pytestmark = pytest.mark.api
 # Requirements with many related requirements in the shipped content (A.8.2 has the most).
 MANY = [("iso42001-2023", "A.8.2"), ("iso42001-2023", "9.2.2"), ("eu-ai-act-2024", "Art. 9(2)(a)")]
 
-#: Every requirement of another framework sharing a control, both mappings other
-#: than "no relationship": what related_total counts, without paging.
+#: Every requirement of another framework sharing a control with the requirement
+#: or one of its parts, both mappings other than "no relationship": what the
+#: total counts, without paging.
 UNPAGED = """SELECT DISTINCT ?frameworkId ?notation WHERE {
-  ?f dcterms:identifier "%s" . ?r skos:inScheme ?f ; skos:notation "%s" .
+  ?f dcterms:identifier "%s" . ?top skos:inScheme ?f ; skos:notation "%s" . ?r skos:broader* ?top .
   ?m1 cg:requirement ?r ; cg:control ?c ; cg:relationship ?r1 . FILTER (?r1 != cg:noRelationship)
   ?m2 cg:control ?c ; cg:requirement ?other ; cg:relationship ?r2 . FILTER (?r2 != cg:noRelationship)
   ?other skos:inScheme ?of ; skos:notation ?notation . FILTER (?of != ?f)
@@ -32,7 +33,7 @@ UNPAGED = """SELECT DISTINCT ?frameworkId ?notation WHERE {
 
 
 def get(client: TestClient, framework: str, notation: str, **params: object) -> dict:
-    response = client.get("/v1/requirements", params={"framework": framework, "notation": notation, **params})
+    response = client.get("/v1/requirements/related", params={"framework": framework, "notation": notation, **params})
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -49,9 +50,9 @@ def test_total_and_default_page_match_unpaged_sparql(
     body = get(client, framework, notation)
     expected = {(str(r["frameworkId"]), str(r["notation"])) for r in sparql(UNPAGED % (framework, notation))}
     assert len(expected) >= 2
-    assert body["related_total"] == len(expected)
+    assert body["total"] == len(expected)
     # at the shipped scale every related requirement fits in the default page
-    assert (body["related_offset"], body["related_limit"], body["related_next"]) == (0, 100, None)
+    assert (body["offset"], body["limit"], body["next"]) == (0, 100, None)
     assert len(body["related"]) == len(expected) and set(keys(body["related"])) == expected
     # paged in IRI order
     iris = [requirement_iri(f, n) for f, n in keys(body["related"])]
@@ -63,47 +64,44 @@ def test_total_and_default_page_match_unpaged_sparql(
 def test_paging_follows_next_links_to_the_same_list(client: TestClient) -> None:
     framework, notation = MANY[0]
     whole = get(client, framework, notation)
-    total = whole["related_total"]
+    total = whole["total"]
     pages, url = (
         [],
-        client.get("/v1/requirements", params={"framework": framework, "notation": notation, "related_limit": 4}).url,
+        client.get("/v1/requirements/related", params={"framework": framework, "notation": notation, "limit": 4}).url,
     )
     while url:
         page = client.get(str(url)).json()
-        assert page["related_total"] == total and page["related_limit"] == 4
-        assert page["related_offset"] == 4 * len(pages)
-        assert len(page["related"]) == min(4, total - page["related_offset"])
+        assert page["total"] == total and page["limit"] == 4
+        assert page["offset"] == 4 * len(pages)
+        assert len(page["related"]) == min(4, total - page["offset"])
         pages.append(page)
-        url = page["related_next"]
+        url = page["next"]
         if url:
-            assert f"related_offset={page['related_offset'] + 4}" in url and "related_limit=4" in url
+            assert f"offset={page['offset'] + 4}" in url and "limit=4" in url
     assert len(pages) == -(-total // 4)
     assert [r for p in pages for r in p["related"]] == whole["related"]
     # an offset past the end: an empty last page
-    past = get(client, framework, notation, related_offset=total + 10, related_limit=5)
-    assert past["related"] == [] and past["related_total"] == total and past["related_next"] is None
+    past = get(client, framework, notation, offset=total + 10, limit=5)
+    assert past["related"] == [] and past["total"] == total and past["next"] is None
     # the second page of two
-    assert get(client, framework, notation, related_limit=total - 1)["related_next"].endswith(
-        f"related_offset={total - 1}"
-    )
+    assert get(client, framework, notation, limit=total - 1)["next"].endswith(f"offset={total - 1}")
 
 
 @pytest.mark.api
 def test_limit_zero_counts_only(client: TestClient) -> None:
-    body = get(client, "iso42001-2023", "9.2.2", related_limit=0)
-    assert body["related"] == [] and body["related_next"] is None
-    assert body["related_total"] == get(client, "iso42001-2023", "9.2.2")["related_total"] > 0
-    assert body["mappings"]
+    body = get(client, "iso42001-2023", "9.2.2", limit=0)
+    assert body["related"] == [] and body["next"] is None
+    assert body["total"] == get(client, "iso42001-2023", "9.2.2")["total"] > 0
 
 
 @pytest.mark.api
 @pytest.mark.parametrize(
     ("parameter", "value"),
-    [("related_limit", "-1"), ("related_limit", "1001"), ("related_limit", "ten"), ("related_offset", "-1")],
+    [("limit", "-1"), ("limit", "1001"), ("limit", "ten"), ("offset", "-1")],
 )
 def test_bad_paging_parameters_are_422_naming_them(client: TestClient, parameter: str, value: str) -> None:
     response = client.get(
-        "/v1/requirements", params={"framework": "iso42001-2023", "notation": "9.2.2", parameter: value}
+        "/v1/requirements/related", params={"framework": "iso42001-2023", "notation": "9.2.2", parameter: value}
     )
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["query", parameter]
@@ -136,32 +134,52 @@ def test_related_agrees_with_the_crosswalk(client: TestClient) -> None:
         }
         assert got == expected
         compared += len(got)
-    assert compared == body["related_total"] >= 2
+    assert compared == body["total"] >= 2
 
 
 @pytest.mark.api
 def test_openapi_documents_the_paging(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
-    params = {p["name"]: p for p in spec["paths"]["/v1/requirements"]["get"]["parameters"]}
-    assert params["related_limit"]["schema"]["minimum"] == 0
-    assert params["related_limit"]["schema"]["maximum"] == catalog.RELATED_LIMIT_MAX
-    assert params["related_limit"]["schema"]["default"] == catalog.RELATED_LIMIT
-    assert params["related_offset"]["schema"]["minimum"] == 0
-    detail = spec["components"]["schemas"]["RequirementDetail"]["properties"]
-    assert {"related", "related_total", "related_offset", "related_limit", "related_next"} <= set(detail)
+    params = {p["name"]: p for p in spec["paths"]["/v1/requirements/related"]["get"]["parameters"]}
+    assert params["limit"]["schema"]["minimum"] == 0
+    assert params["limit"]["schema"]["maximum"] == catalog.RELATED_LIMIT_MAX
+    assert params["limit"]["schema"]["default"] == catalog.RELATED_LIMIT
+    assert params["offset"]["schema"]["minimum"] == 0
+    page = spec["components"]["schemas"]["RelatedRequirements"]["properties"]
+    assert {"related", "total", "offset", "limit", "next"} <= set(page)
+    assert "related" in spec["components"]["schemas"]["RequirementDetail"]["properties"]
 
 
-def test_requirement_without_controls_has_only_direct_related(fresh_store: OxigraphStore) -> None:
-    """No shared control, so the only related requirements are those a stored
-    direct mapping names (here the Harmonized Structure clause 6 it instantiates)."""
-    heading = catalog.requirement(fresh_store, "iso42001-2023", "6")
-    assert heading.mappings == [] and heading.related_total == len(heading.related)
-    assert [(r.framework, r.notation, r.route, r.via) for r in heading.related] == [("iso-hs", "6", "direct", [])]
+def test_direct_mappings_are_related_too(fresh_store: OxigraphStore) -> None:
+    """Clause 6 has no control of its own, but a stored direct mapping names
+    the Harmonized Structure clause 6 it instantiates: that is related, by
+    the direct route, from clause 6 itself (its parts add their own)."""
+    page = catalog.related(fresh_store, "iso42001-2023", "6")
+    hs6 = next(r for r in page.related if (r.framework, r.notation) == ("iso-hs", "6"))
+    assert hs6.route.startswith("direct") and "6" in hs6.parts
+    assert page.total == len(page.related)
+
+
+def test_requirement_without_controls_has_no_related(fresh_store: OxigraphStore) -> None:
+    # an AI Act leaf without mappings (not assessable), found rather than named
+    rows = fresh_store.select(
+        """PREFIX cg: <https://w3id.org/ctrlgraph/ns#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+        SELECT ?notation WHERE {
+          ?r skos:inScheme <https://w3id.org/ctrlgraph/id/eu-ai-act-2024> ; skos:notation ?notation .
+          MINUS { ?child skos:broader ?r } MINUS { ?m cg:requirement ?r }
+        } ORDER BY ?notation LIMIT 1""",
+        union_default=True,
+    )
+    notation = str(rows[0]["notation"])
+    heading = catalog.requirement(fresh_store, "eu-ai-act-2024", notation)
+    assert heading.mappings == [] and heading.parts == []
+    page = catalog.related(fresh_store, "eu-ai-act-2024", notation)
+    assert page.related == [] and page.total == 0
 
 
 def test_catalog_refuses_negative_paging(fresh_store: OxigraphStore) -> None:
     with pytest.raises(ValueError):
-        catalog.requirement(fresh_store, "iso42001-2023", "9.2.2", related_limit=-1)
+        catalog.related(fresh_store, "iso42001-2023", "9.2.2", limit=-1)
 
 
 def test_shared_controls_read_every_graph_holding_a_frameworks_mappings(fresh_store: OxigraphStore) -> None:

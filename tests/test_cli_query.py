@@ -79,3 +79,18 @@ def test_crosswalk_formats(where: list[str]) -> None:
     assert len(list(csv.DictReader(io.StringIO(as_csv.output)))) == body["count"]
     sssom = runner.invoke(app, ["crosswalk", "iso42001-2023", "iso27001-2022", "--format", "sssom", *where])
     assert "subject_id\tsubject_label" in sssom.output
+
+
+def test_requirement_container_rolls_up_its_parts(where: list[str]) -> None:
+    result = runner.invoke(app, ["requirement", "eu-ai-act-2024", "Art. 12", "--format", "json", *where])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.output)
+    parts = {p["notation"] for p in body["parts"]}
+    assert "Art. 12(1)" in parts and body["mappings"]
+    assert {m["part"] for m in body["mappings"]} <= parts
+    assert body["related"]["total"] == len(body["related"]["related"]) > 0
+    assert all(set(r["parts"]) <= parts for r in body["related"]["related"])
+    table = runner.invoke(app, ["requirement", "eu-ai-act-2024", "Art. 12", "--related", "0", *where])
+    assert table.exit_code == 0 and "Art. 12(3)(a)" in table.output and "related requirement(s)" in table.output
+    unknown = runner.invoke(app, ["requirement", "eu-ai-act-2024", "Art. 999", *where])
+    assert unknown.exit_code == 1 and "Traceback" not in unknown.output

@@ -78,11 +78,11 @@ def shown(page: Any) -> list[tuple[str, str]]:  # noqa: F811
 
 def test_show_more_loads_the_next_page(page: Any, base: str) -> None:  # noqa: F811
     params = {"framework": "iso42001-2023", "notation": "9.2.2"}
-    first = httpx.get(f"{base}/v1/requirements", params=params).json()
-    total = first["related_total"]
-    assert total > EXTRA and len(first["related"]) == first["related_limit"] == 100 and first["related_next"]
-    second = httpx.get(first["related_next"]).json()
-    assert second["related_next"] is None and len(second["related"]) == total - 100
+    first = httpx.get(f"{base}/v1/requirements/related", params=params).json()
+    total = first["total"]
+    assert total > EXTRA and len(first["related"]) == first["limit"] == 100 and first["next"]
+    second = httpx.get(first["next"]).json()
+    assert second["next"] is None and len(second["related"]) == total - 100
 
     goto(page, base, "requirement/iso42001-2023/9.2.2")
     page.locator("#related table").first.wait_for()

@@ -16,7 +16,9 @@ from ctrlgraph.models import (
     Framework,
     LinkOut,
     MappingOut,
+    Part,
     RelatedRequirement,
+    RelatedRequirements,
     RequirementDetail,
     RequirementNode,
     RequirementTree,
@@ -120,34 +122,42 @@ def _notations(store: GraphStore, framework_iri: str) -> list[str]:
     return [str(r["notation"]) for r in rows]
 
 
-#: Default and largest page of related requirements (``/v1/requirements``).
+#: Default and largest page of related requirements (``/v1/requirements/related``).
 RELATED_LIMIT, RELATED_LIMIT_MAX = 100, 1000
 NO_RELATIONSHIP = "no relationship"
 
 
-def requirement(
-    store: GraphStore,
-    framework_id: str,
-    notation: str,
-    related_limit: int = RELATED_LIMIT,
-    related_offset: int = 0,
-) -> RequirementDetail:
-    """One requirement, its mappings and links, and one page of the
-    requirements of other frameworks that share its controls.
+class _Located:
+    """A requirement found by framework and notation, with its parts: node 0
+    is the requirement itself, nodes 1… the parts in document order."""
 
-    The related requirements are counted in full (``related_total``) and
-    paged in the order of their IRIs; ``related_limit=0`` counts only.
-    ``related_next`` is left for the REST API to fill in (it knows the URL).
-    """
-    if related_limit < 0 or related_offset < 0:
-        raise ValueError("related_limit and related_offset must not be negative")
-    fw = resolve_framework(store, framework_id)
-    rows = reference.select(store, "requirement", framework=Iri(fw), notation=notation)
-    if not rows:
-        raise NotFound(f"notation in {framework_id}", notation, _notations(store, fw))
-    row = rows[0]
-    req = str(row["requirement"])
-    mapping_rows = reference.select(store, "requirement_mappings", requirement=Iri(req))
+    def __init__(self, store: GraphStore, framework_id: str, notation: str) -> None:
+        self.framework_id = framework_id
+        self.framework = resolve_framework(store, framework_id)
+        rows = reference.select(store, "requirement", framework=Iri(self.framework), notation=notation)
+        if not rows:
+            raise NotFound(f"notation in {framework_id}", notation, _notations(store, self.framework))
+        self.row = rows[0]
+        self.iri = str(self.row["requirement"])
+        self.part_rows = reference.select(store, "requirement_parts", requirement=Iri(self.iri))
+        self.nodes = [(self.iri, notation)] + [(str(p["part"]), str(p["notation"])) for p in self.part_rows]
+
+    def rows(self) -> Rows:
+        return Rows([(Iri(iri), number) for number, (iri, _) in enumerate(self.nodes)])
+
+    def notation_of(self, row: Row) -> str:
+        return self.nodes[int(row["part"])][1]
+
+
+def requirement(store: GraphStore, framework_id: str, notation: str, related_url: str = "") -> RequirementDetail:
+    """One requirement (or container) with its parts, and the mappings and
+    Harmonized Structure links of it and of all its parts, each saying which
+    part it sits on. The related requirements are a separate, paged answer
+    (:func:`related`): counting them exactly takes longer than the rest of
+    the point look-up together at 700 frameworks (bench/README.md).
+    ``related_url`` is where the REST API serves them."""
+    found = _Located(store, framework_id, notation)
+    row = found.row
     mappings = [
         MappingOut(
             iri=str(m["mapping"]),
@@ -158,8 +168,9 @@ def requirement(
             strength=int(m["strength"]),
             explanation=_opt_str(m, "explanation"),
             source=_opt_str(m, "source"),
+            part=found.notation_of(m),
         )
-        for m in mapping_rows
+        for m in reference.select(store, "requirement_mappings", requirements=found.rows())
     ]
     links = [
         LinkOut(
@@ -169,14 +180,14 @@ def requirement(
             relationship=str(r["relationship"]),
             strength=int(r["strength"]) if "strength" in r else None,
             explanation=_opt_str(r, "explanation"),
+            part=found.notation_of(r),
         )
-        for r in reference.select(store, "requirement_links", requirement=Iri(req))
+        for r in reference.select(store, "requirement_links", requirements=found.rows())
     ]
-    total, related = _related(store, fw, req, mapping_rows, related_limit, related_offset)
     return RequirementDetail(
         framework=framework_id,
         notation=notation,
-        iri=req,
+        iri=found.iri,
         title=str(row["title"]),
         parent=_opt_str(row, "parentNotation"),
         assessable=bool(row["assessable"]),
@@ -186,12 +197,39 @@ def requirement(
         applicable_from=_opt_str(row, "applicableFrom"),
         roles=_split(row, "roles"),
         risk_categories=_split(row, "riskCategories"),
+        parts=[
+            Part(
+                notation=str(p["notation"]),
+                title=str(p["title"]),
+                parent=str(p["parentNotation"]),
+                assessable=bool(p["assessable"]),
+            )
+            for p in found.part_rows
+        ],
         mappings=mappings,
         harmonized_structure=links,
-        related=related,
-        related_total=total,
-        related_offset=related_offset,
-        related_limit=related_limit,
+        related=related_url,
+    )
+
+
+def related(
+    store: GraphStore,
+    framework_id: str,
+    notation: str,
+    limit: int = RELATED_LIMIT,
+    offset: int = 0,
+) -> RelatedRequirements:
+    """The requirements of other frameworks that share a control with a
+    requirement or any of its parts: counted in full (``total``) and paged in
+    the order of their IRIs; ``limit=0`` counts only. ``next`` is left for
+    the REST API to fill in (it knows the URL)."""
+    if limit < 0 or offset < 0:
+        raise ValueError("limit and offset must not be negative")
+    found = _Located(store, framework_id, notation)
+    mapping_rows = reference.select(store, "requirement_mappings", requirements=found.rows())
+    total, page = _related(store, found, mapping_rows, limit, offset)
+    return RelatedRequirements(
+        framework=framework_id, notation=notation, total=total, offset=offset, limit=limit, related=page
     )
 
 
@@ -224,34 +262,47 @@ def _direct(store: GraphStore, requirement: str) -> dict[str, RelatedRequirement
 
 
 def _related(
-    store: GraphStore, framework_iri: str, requirement: str, mapping_rows: list[Row], limit: int, offset: int
+    store: GraphStore, found: _Located, mapping_rows: list[Row], limit: int, offset: int
 ) -> tuple[int, list[RelatedRequirement]]:
     """How many requirements of other frameworks share a control with the
-    requirement whose mappings are ``mapping_rows``, and the page
-    ``[offset, offset + limit)`` of them in IRI order, each with the
-    relationship composed through its strongest path (weakest link) and all
-    the shared controls as ``via``.
+    requirement or its parts (whose mappings are ``mapping_rows``), and the
+    page ``[offset, offset + limit)`` of them in IRI order, each with the
+    relationship composed through its strongest path (weakest link), all the
+    shared controls as ``via`` and the parts they come from.
 
     Two steps, because at 700 frameworks a requirement shares its controls
     with about 5,000 others: find them all with as few lookups as possible
     (related_requirements.rq), then fetch titles, notations and relationships
     for the page alone (related_requirement_details.rq)."""
-    # Both routes: direct mappings stored with the requirement, and paths through shared controls.
-    direct = _direct(store, requirement)
-    # path number -> (control IRI, control notation, relationship, strength) of this requirement's mapping
-    own: list[tuple[str, str, str, int]] = []
+    # Both routes: direct mappings stored with the requirement or its parts, and paths through shared controls.
+    direct: dict[str, RelatedRequirement] = {}
+    direct_parts: dict[str, set[str]] = defaultdict(set)
+    for node_iri, node_notation in found.nodes:
+        for iri, answer in _direct(store, node_iri).items():
+            direct.setdefault(iri, answer)
+            direct_parts[iri].add(node_notation)
+    # path number -> (control IRI, control notation, relationship, strength, part) of a mapping
+    own: list[tuple[str, str, str, int, str]] = []
     for m in mapping_rows:
         if "control" in m and str(m["relationship"]) != NO_RELATIONSHIP:
-            own.append((str(m["control"]), str(m["controlNotation"]), str(m["relationship"]), int(m["strength"])))
+            own.append(
+                (
+                    str(m["control"]),
+                    str(m["controlNotation"]),
+                    str(m["relationship"]),
+                    int(m["strength"]),
+                    found.notation_of(m),
+                )
+            )
     if not own:
         page = sorted(direct)[offset : offset + limit]
-        return len(direct), [direct[iri] for iri in page]
+        return len(direct), [direct[iri].model_copy(update={"parts": sorted(direct_parts[iri])}) for iri in page]
     paths: dict[str, set[int]] = defaultdict(set)
     for r in reference.select(
         store,
         "related_requirements",
         controls=Rows([(Iri(control), number) for number, (control, *_) in enumerate(own)]),
-        framework=Iri(framework_iri),
+        framework=Iri(found.framework),
     ):
         paths[str(r["related"])].add(int(r["path"]))
     everyone = set(paths) | set(direct)
@@ -273,8 +324,8 @@ def _related(
     )
     best: dict[str, RelatedRequirement] = {}
     # by control notation, so that of two equally strong paths the first control's wins (as before paging)
-    for r in sorted(details, key=lambda r: own[int(r["path"])][1]):
-        iri, (_, _, left, own_strength) = str(r["related"]), own[int(r["path"])]
+    for r in sorted(details, key=lambda r: (own[int(r["path"])][1], int(r["path"]))):
+        iri, (_, _, left, own_strength, _) = str(r["related"]), own[int(r["path"])]
         composed = composition.get((left, str(r["relationship"])))
         if composed is None:  # no rule (never for the shipped table and relationships)
             continue
@@ -286,6 +337,7 @@ def _related(
             determined=composed[1],
             strength=min(own_strength, int(r["strength"])),
             via=[],
+            parts=[],
         )
         current = best.get(iri)
         if current is None or _path_rank(candidate) > _path_rank(current):
@@ -293,10 +345,12 @@ def _related(
     answers: list[RelatedRequirement] = []
     for iri in page:
         via = sorted({own[n][1] for n in paths.get(iri, ())})
+        parts = sorted({own[n][4] for n in paths.get(iri, ())} | direct_parts.get(iri, set()))
         if iri in direct:  # a stated mapping gives the relationship; shared controls, if any, are the path too
-            answers.append(direct[iri].model_copy(update={"via": via, "route": "direct+controls" if via else "direct"}))
+            route = "direct+controls" if via else "direct"
+            answers.append(direct[iri].model_copy(update={"via": via, "route": route, "parts": parts}))
         elif iri in best:
-            answers.append(best[iri].model_copy(update={"via": via}))
+            answers.append(best[iri].model_copy(update={"via": via, "parts": parts}))
     return len(everyone), answers
 
 

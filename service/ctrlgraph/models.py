@@ -46,6 +46,7 @@ class MappingOut(BaseModel):
     explanation: str | None = None
     source: str | None = None
     iri: str
+    part: str = Field(description="Notation of the node the mapping sits on: the requirement itself or a part")
 
 
 class LinkOut(BaseModel):
@@ -55,6 +56,7 @@ class LinkOut(BaseModel):
     relationship: str
     strength: int | None = None
     explanation: str | None = None
+    part: str = Field(description="Notation of the node the link starts from: the requirement itself or a part")
 
 
 class RelatedRequirement(BaseModel):
@@ -74,6 +76,17 @@ class RelatedRequirement(BaseModel):
         "'direct+controls' (both)",
     )
     source: str | None = Field(None, description="Who states the direct mapping (its mapping set or file)")
+    parts: list[str] = Field(
+        default_factory=list,
+        description="Notations of the nodes (the requirement itself or its parts) whose mappings lead here",
+    )
+
+
+class Part(BaseModel):
+    notation: str
+    title: str
+    parent: str = Field(description="Notation of the part's parent (the container or another part)")
+    assessable: bool
 
 
 class RequirementDetail(BaseModel):
@@ -89,16 +102,29 @@ class RequirementDetail(BaseModel):
     applicable_from: str | None = None
     roles: list[str] = Field(default_factory=list)
     risk_categories: list[str] = Field(default_factory=list)
-    mappings: list[MappingOut]
-    harmonized_structure: list[LinkOut] = Field(default_factory=list)
-    related: list[RelatedRequirement] = Field(
-        description="One page of the requirements of other frameworks that share a control with this one, "
-        "in IRI order (related_offset, related_limit)"
+    parts: list[Part] = Field(
+        default_factory=list,
+        description="Every node below this one (a container's paragraphs, points, sub-clauses), in document order",
     )
-    related_total: int = Field(description="Related requirements in all pages")
-    related_offset: int = Field(0, description="Position of the first related requirement of this page")
-    related_limit: int = Field(description="Largest page asked for")
-    related_next: str | None = Field(None, description="URL of the next page of related requirements; null on the last")
+    mappings: list[MappingOut] = Field(description="Mappings of the requirement and of all its parts, rolled up")
+    harmonized_structure: list[LinkOut] = Field(default_factory=list)
+    related: str = Field(
+        description="URL of the related requirements (GET /v1/requirements/related): the requirements of other "
+        "frameworks that share a control with this one or its parts, paged, with an exact total"
+    )
+
+
+class RelatedRequirements(BaseModel):
+    framework: str
+    notation: str
+    total: int = Field(description="Related requirements in all pages")
+    offset: int = Field(description="Position of the first related requirement of this page")
+    limit: int = Field(description="Largest page asked for")
+    next: str | None = Field(None, description="URL of the next page; null on the last")
+    related: list[RelatedRequirement] = Field(
+        description="One page of the requirements of other frameworks that share a control with this requirement "
+        "or its parts, in IRI order"
+    )
 
 
 class ControlSummary(BaseModel):

@@ -15,6 +15,7 @@ from ctrlgraph.models import (
     ControlSummary,
     Crosswalk,
     Framework,
+    RelatedRequirements,
     RequirementDetail,
     RequirementTree,
     SharedControls,
@@ -75,26 +76,43 @@ def get_requirement(
     request: Request,
     store: StoreDep,
     framework: Annotated[str, Query(description="Framework id, e.g. iso42001-2023")],
-    notation: Annotated[str, Query(description="Reference as cited, e.g. 6.1.2 or Art. 9(2)(a)")],
-    related_limit: Annotated[
-        int,
-        Query(
-            ge=0,
-            le=catalog.RELATED_LIMIT_MAX,
-            description="Related requirements per page (0: count them only)",
-        ),
-    ] = catalog.RELATED_LIMIT,
-    related_offset: Annotated[int, Query(ge=0, description="Related requirements to skip (paging)")] = 0,
+    notation: Annotated[str, Query(description="Reference as cited, e.g. 6.1.2, Art. 12 or Art. 9(2)(a)")],
 ) -> RequirementDetail:
-    """One requirement with its mappings and the requirements of other
-    frameworks that share those controls (relationship composed, path kept).
-    The related requirements come a page at a time, in IRI order:
-    ``related_total`` counts them all and ``related_next`` is the URL of the
-    next page (null on the last)."""
-    detail = catalog.requirement(store, framework, notation, related_limit, related_offset)
-    if related_limit and related_offset + related_limit < detail.related_total:
-        detail.related_next = str(request.url.include_query_params(related_offset=related_offset + related_limit))
-    return detail
+    """One requirement with its mappings and Harmonized Structure links. A
+    container (article, section, annex point, clause such as 9.2) answers
+    with its parts and the mappings and links of all of them rolled up, each
+    saying which part it sits on. The requirements of other frameworks that
+    share those controls are at the URL in ``related``
+    (GET /v1/requirements/related), a page at a time."""
+    related_url = request.url_for("related_requirements").include_query_params(framework=framework, notation=notation)
+    return catalog.requirement(store, framework, notation, str(related_url))
+
+
+@router.get(
+    "/requirements/related",
+    response_model=RelatedRequirements,
+    name="related_requirements",
+    responses={404: {"description": "Unknown framework or notation (lists the valid values)"}},
+)
+def get_related_requirements(
+    request: Request,
+    store: StoreDep,
+    framework: Annotated[str, Query(description="Framework id, e.g. iso42001-2023")],
+    notation: Annotated[str, Query(description="Reference as cited, e.g. 6.1.2, Art. 12 or Art. 9(2)(a)")],
+    limit: Annotated[
+        int,
+        Query(ge=0, le=catalog.RELATED_LIMIT_MAX, description="Related requirements per page (0: count them only)"),
+    ] = catalog.RELATED_LIMIT,
+    offset: Annotated[int, Query(ge=0, description="Related requirements to skip (paging)")] = 0,
+) -> RelatedRequirements:
+    """The requirements of other frameworks that share a control with this
+    requirement or any of its parts (relationship composed, path kept, parts
+    named), a page at a time in IRI order: ``total`` counts them all exactly
+    and ``next`` is the URL of the next page (null on the last)."""
+    page = catalog.related(store, framework, notation, limit, offset)
+    if limit and offset + limit < page.total:
+        page.next = str(request.url.include_query_params(offset=offset + limit))
+    return page
 
 
 @router.get("/controls", response_model=list[ControlSummary], responses={200: {"content": CSV}})

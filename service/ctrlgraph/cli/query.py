@@ -120,6 +120,86 @@ def list_frameworks(data_dir: DataDir = DEFAULT_DATA_DIR, url: Url = None) -> No
     console.print(table)
 
 
+@app.command("requirement")
+def show_requirement(
+    framework: Annotated[str, typer.Argument(help="Framework id, e.g. eu-ai-act-2024")],
+    notation: Annotated[str, typer.Argument(help="Reference as cited, e.g. 'Art. 12' or 9.2.2")],
+    related: Annotated[
+        int, typer.Option("--related", help="Related requirements to list (0: none); the total is always shown")
+    ] = 100,
+    format: Annotated[str, typer.Option("--format", "-F", help="table or json")] = "table",
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+    url: Url = None,
+) -> None:
+    """A requirement with its mappings, Harmonized Structure links and related
+    requirements; a container (article, clause 9.2, annex point) with its
+    parts and everything rolled up from them, each row naming its part."""
+    import sys
+
+    from ctrlgraph import catalog
+    from ctrlgraph.models import RelatedRequirements, RequirementDetail
+
+    if format not in ("table", "json"):
+        err.print(f"[red]unknown format {format!r}[/]; use table or json")
+        raise typer.Exit(2)
+    if not 0 <= related <= catalog.RELATED_LIMIT_MAX:
+        err.print(f"[red]--related must be between 0 and {catalog.RELATED_LIMIT_MAX}[/]")
+        raise typer.Exit(2)
+    params = {"framework": framework, "notation": notation}
+    if url:
+        detail = RequirementDetail.model_validate(remote_get(url, "/v1/requirements", params))
+        page = RelatedRequirements.model_validate(
+            remote_get(url, "/v1/requirements/related", {**params, "limit": related})
+        )
+    else:
+        detail, page = on_local_store(
+            data_dir,
+            lambda store: (
+                catalog.requirement(store, framework, notation),
+                catalog.related(store, framework, notation, related),
+            ),
+        )
+    if format == "json":
+        combined = detail.model_dump() | {"related": page.model_dump(exclude={"next"})}
+        import json
+
+        sys.stdout.write(json.dumps(combined, indent=2) + "\n")
+        return
+    console.print(f"[bold]{detail.notation}[/] {detail.title}  ({detail.framework})")
+    if detail.parts:
+        table = Table("part", "title", "within", "assessable", title=f"{len(detail.parts)} part(s)")
+        for p in detail.parts:
+            table.add_row(p.notation, p.title, p.parent, "yes" if p.assessable else "no")
+        console.print(table)
+    table = Table("part", "control", "title", "relationship", "strength", title=f"{len(detail.mappings)} mapping(s)")
+    for m in detail.mappings:
+        table.add_row(m.part, m.control or "-", m.control_title or "", m.relationship, str(m.strength))
+    console.print(table)
+    if detail.harmonized_structure:
+        table = Table("part", "framework", "clause", "title", "relationship", title="Harmonized Structure")
+        for link in detail.harmonized_structure:
+            table.add_row(link.part, link.framework, link.notation, link.title, link.relationship)
+        console.print(table)
+    table = Table(
+        "framework",
+        "requirement",
+        "title",
+        "relationship",
+        "strength",
+        "via",
+        "from parts",
+        title=f"{page.total} related requirement(s)"
+        + (f", first {len(page.related)}" if page.total > len(page.related) else ""),
+    )
+    for r in page.related:
+        rel = r.relationship + ("" if r.determined else " (candidate)")
+        table.add_row(r.framework, r.notation, r.title, rel, str(r.strength), " ".join(r.via), " ".join(r.parts))
+    if page.related:
+        console.print(table)
+    else:
+        console.print(table.title)
+
+
 @app.command()
 def shared(
     framework: Annotated[list[str], typer.Option("--framework", "-f", help="Framework id (repeat)")],

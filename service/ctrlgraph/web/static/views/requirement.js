@@ -1,7 +1,8 @@
-// One requirement (GET /v1/requirements?framework=&notation=): its mappings,
-// its Harmonized Structure links and the requirements of other frameworks that
-// share its controls (field "related": one page of related_total; the button
-// under the table fetches the next page, related_next, and adds it).
+// One requirement (GET /v1/requirements?framework=&notation=): its parts (for a
+// container), its mappings and Harmonized Structure links (rolled up from its
+// parts), then the requirements of other frameworks that share its controls
+// (GET /v1/requirements/related: one page of "total"; the button under the
+// table fetches the next page and adds it).
 
 import * as api from "../api.js";
 import { append, facts, h, loading, note, plural, section, table } from "../dom.js";
@@ -51,6 +52,24 @@ export async function render(container, framework, notation) {
   const orgStatus = await requirementStatus(detail.framework, detail.notation);
   if (orgStatus) append(container, orgStatus);
 
+  const rolledUp = detail.parts.length > 0;
+  const partCell = (x) => (x.part === detail.notation ? "this" : h("a", { href: api.reqHref(detail.framework, x.part) }, x.part));
+  if (rolledUp) {
+    append(container, section(`Parts (${detail.parts.length})`, { id: "parts" },
+      table({
+        caption: `The parts of ${detail.notation}; the mappings and related requirements below are rolled up from them`,
+        className: "data parts",
+        rowAttrs: (p) => ({ "data-notation": p.notation }),
+        columns: [
+          { label: "Part", cell: (p) => h("a", { href: api.reqHref(detail.framework, p.notation) }, p.notation) },
+          { label: "Title", key: "title", className: "wrap" },
+          { label: "Within", key: "parent" },
+          { label: "Assessable", cell: (p) => (p.assessable ? "yes" : "no") },
+        ],
+        rows: detail.parts,
+      })));
+  }
+
   append(container, section(`Mappings to common controls (${detail.mappings.length})`, { id: "mappings" },
     detail.mappings.length ? table({
       caption: `How ${detail.notation} maps onto the common controls (read: requirement RELATIONSHIP control)`,
@@ -63,6 +82,7 @@ export async function render(container, framework, notation) {
         { label: "Strength", cell: (m) => strengthCell(m.strength), numeric: true },
         { label: "Rationale", key: "rationale" },
         { label: "Explanation", cell: (m) => m.explanation || "", className: "wrap explain" },
+        ...(rolledUp ? [{ label: "From part", cell: partCell }] : []),
       ],
       rows: detail.mappings,
     }) : note("No mappings: this is a heading, not an assessable requirement.")));
@@ -78,18 +98,33 @@ export async function render(container, framework, notation) {
           { label: "Relationship", cell: (l) => relationshipCell(l.relationship) },
           { label: "Strength", cell: (l) => strengthCell(l.strength), numeric: true },
           { label: "Explanation", cell: (l) => l.explanation || "", className: "wrap explain" },
+          ...(rolledUp ? [{ label: "From part", cell: partCell }] : []),
         ],
         rows: detail.harmonized_structure,
       })));
   }
 
-  const related = section(`Related requirements in other frameworks (${detail.related_total})`, { id: "related" },
-    h("p", {}, "Requirements that share a control with this one. The relationship is composed through the control ",
+  // the related requirements are a separate, paged call (counting them all takes longer than the point look-up)
+  const pageOf = (offset) => api.getJSON("v1/requirements/related", { framework: detail.framework, notation: detail.notation, offset });
+  const relatedSlot = loading();
+  append(container, relatedSlot);
+  let first;
+  try {
+    first = await pageOf(0);
+  } catch (error) {
+    relatedSlot.replaceWith(note(error.message, "error"));
+    return;
+  }
+  relatedSlot.remove();
+  const related = section(`Related requirements in other frameworks (${first.total})`, { id: "related" },
+    h("p", {}, "Requirements that share a control with this one",
+      rolledUp ? " or one of its parts" : "",
+      ". The relationship is composed through the control ",
       "(NIST IR 8477); “candidate” means the composition only says the two may overlap. Strength is the weakest link."));
-  if (!detail.related_total) related.append(note("No other framework's requirement shares a control with this one."));
+  if (!first.total) related.append(note("No other framework's requirement shares a control with this one."));
   const groupsSlot = h("div", { class: "related-groups" });
   related.append(groupsSlot);
-  const loaded = [...detail.related];
+  const loaded = [...first.related];
   const renderGroups = () => {
     groupsSlot.replaceChildren();
     const groups = new Map();
@@ -114,6 +149,7 @@ export async function render(container, framework, notation) {
             { label: "Determined", cell: (r) => (r.determined ? "yes" : "candidate") },
             { label: "Strength", cell: (r) => strengthCell(r.strength), numeric: true },
             { label: "Via controls", cell: (r) => r.via.flatMap((c, i) => [i ? ", " : "", h("a", { href: api.controlHref(c) }, c)]) },
+            ...(rolledUp ? [{ label: "From parts", cell: (r) => r.parts.join(", ") }] : []),
           ],
           rows,
         })));
@@ -121,25 +157,22 @@ export async function render(container, framework, notation) {
   };
   renderGroups();
   // the next page starts where the last one asked to end (not at loaded.length: a page may come back short)
-  let nextOffset = detail.related_offset + detail.related_limit;
-  if (detail.related_next) {
+  let nextOffset = first.offset + first.limit;
+  if (first.next) {
     const status = h("p", { class: "related-status", role: "status" });
     const more = h("button", { type: "button", class: "related-more" });
     const label = () => {
-      status.textContent = `Showing ${loaded.length} of ${detail.related_total}.`;
-      more.textContent = `Show ${Math.min(detail.related_limit, detail.related_total - loaded.length)} more`;
+      status.textContent = `Showing ${loaded.length} of ${first.total}.`;
+      more.textContent = `Show ${Math.min(first.limit, first.total - loaded.length)} more`;
     };
     more.addEventListener("click", async () => {
       more.disabled = true;
       try {
-        const page = await api.getJSON("v1/requirements", {
-          framework: detail.framework, notation: detail.notation,
-          related_limit: detail.related_limit, related_offset: nextOffset,
-        });
+        const page = await pageOf(nextOffset);
         loaded.push(...page.related);
-        nextOffset += detail.related_limit;
+        nextOffset += first.limit;
         renderGroups();
-        if (page.related_next) label();
+        if (page.next) label();
         else { more.remove(); status.textContent = `Showing all ${loaded.length}.`; }
       } catch (error) {
         status.textContent = error.message;
