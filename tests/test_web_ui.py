@@ -836,6 +836,14 @@ def test_sparql_console(page: Any, base: str, api: httpx.Client) -> None:
     assert info.value.suggested_filename == "query-results.csv"
     assert len(Path(info.value.path()).read_text().strip().splitlines()) == 1 + len(expected)
     shot(page, "sparql", doc=True)
+    # the shipped example files are listed too, and load into the editor
+    shipped = api.get("/v1/queries/examples").json()
+    options = page.locator("select optgroup option")
+    options.nth(len(shipped) - 1).wait_for(state="attached")
+    assert options.all_inner_texts() == [x["title"] for x in shipped]
+    page.get_by_label("Example query").select_option(f"file:{shipped[3]['id']}")
+    page.get_by_role("button", name="Load example").click()
+    assert editor.input_value() == shipped[3]["query"]
 
     # choosing an example never overwrites the user's query: an arrow key only chooses, and a load keeps it
     mine = "SELECT ?s WHERE { ?s a ?c } LIMIT 3"

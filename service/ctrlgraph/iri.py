@@ -15,6 +15,30 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 SH = "http://www.w3.org/ns/shacl#"
 PROV = "http://www.w3.org/ns/prov#"
 
+OWL = "http://www.w3.org/2002/07/owl#"
+VOID = "http://rdfs.org/ns/void#"
+SD = "http://www.w3.org/ns/sparql-service-description#"
+SSSOM = "https://w3id.org/sssom/"
+SEMAPV = "https://w3id.org/semapv/vocab/"
+
+#: The namespaces Turtle, TriG and RDF/XML answers declare (``@prefix``). Not
+#: ID or GRAPH: their local names hold slashes, which Turtle would escape.
+KNOWN_PREFIXES = {
+    "cg": CG,
+    "skos": SKOS,
+    "dcterms": DCTERMS,
+    "rdf": RDF,
+    "rdfs": RDFS,
+    "xsd": XSD,
+    "owl": OWL,
+    "sh": SH,
+    "prov": PROV,
+    "void": VOID,
+    "sd": SD,
+    "sssom": SSSOM,
+    "semapv": SEMAPV,
+}
+
 #: Named graph that records which reference files are loaded (with checksums).
 META_GRAPH = GRAPH + "meta"
 #: Named graph holding aggregates precomputed at load time from the mappings.

@@ -8,12 +8,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 
 from ctrlgraph import __version__, catalog, doctor
-from ctrlgraph.api import interop, orgs, planning, reference, sparql
+from ctrlgraph.api import describe, interop, orgs, planning, reference, sparql
 from ctrlgraph.api.cache import ReferenceCacheMiddleware
 from ctrlgraph.api.limits import BodyLimitMiddleware, RateLimitMiddleware
+from ctrlgraph.api.protocol import FormatParameterMiddleware, HeadMiddleware
 from ctrlgraph.api.settings import Settings
 from ctrlgraph.evidence import tenants
 from ctrlgraph.loader import load_reference, reference_graphs
@@ -91,12 +94,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         graphs = reference_graphs(request.app.state.store)
         return {"status": "ok" if graphs else "empty", "version": __version__, "graphs": len(graphs)}
 
-    # Added last runs first: rate limit, then body limits, then the reference cache, then the routes.
+    # Added last runs first: CORS, HEAD, rate limit, gzip, body limits, format=, the reference cache, the routes.
     app.add_middleware(ReferenceCacheMiddleware, get_store=lambda: getattr(app.state, "store", None))
+    app.add_middleware(FormatParameterMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, body_timeout=settings.body_timeout)
+    # large answers only: below 1 KB compressing costs more than it saves
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(RateLimitMiddleware, rate=settings.rate_limit, burst=settings.rate_burst)
+    app.add_middleware(HeadMiddleware)
+    if settings.cors_origins:
+        # a browser SPARQL editor (YASGUI) or a GRC tool on another origin may read and query
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "HEAD", "POST", "PUT", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "Accept", "X-API-Key"],
+            expose_headers=["Content-Disposition", "Retry-After", "X-Cache"],
+            max_age=600,
+        )
 
     app.include_router(sparql.router)
+    app.include_router(describe.router)
     app.include_router(reference.router)
     app.include_router(interop.router)
     mount_web(app)  # the web interface at / (static files; data from the API above)

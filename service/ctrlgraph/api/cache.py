@@ -34,6 +34,8 @@ CACHED_PREFIXES = (
     "/v1/crosswalk",
     "/v1/integration",
     "/v1/export/",
+    "/v1/queries/examples",
+    "/.well-known/void",
 )
 VERSION_QUERY = (
     f"SELECT (MAX(STR(?m)) AS ?v) (COUNT(?g) AS ?n) WHERE {{ GRAPH <{META_GRAPH}> {{ ?g <{DCTERMS}modified> ?m }} }}"

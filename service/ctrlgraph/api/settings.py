@@ -31,6 +31,8 @@ class Settings:
     demo: bool = False
     #: Where the remote server is, for store="sparql" (None: from the environment).
     remote: RemoteConfig | None = None
+    #: Origins a browser may call the API from (CORS), e.g. a YASGUI page; "*" for any. Empty: none.
+    cors_origins: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -49,6 +51,7 @@ class Settings:
             rate_burst=int(env.get("CTRLGRAPH_RATE_BURST", "2000")),
             admin_key=env.get("CTRLGRAPH_ADMIN_KEY") or None,
             demo=env.get("CTRLGRAPH_DEMO", "") == "1",
+            cors_origins=tuple(o.strip() for o in env.get("CTRLGRAPH_CORS_ORIGIN", "").split(",") if o.strip()),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -65,6 +68,7 @@ class Settings:
             "CTRLGRAPH_RATE_BURST": str(self.rate_burst),
             **({"CTRLGRAPH_ADMIN_KEY": self.admin_key} if self.admin_key else {}),
             "CTRLGRAPH_DEMO": "1" if self.demo else "",
+            "CTRLGRAPH_CORS_ORIGIN": ",".join(self.cors_origins),
         }
 
     def open_store(self) -> GraphStore:

@@ -87,7 +87,7 @@ def _several(params: dict[str, list[str]], where: str) -> str | None:
     return None
 
 
-@router.get("/sparql", responses=RESPONSES, summary="SPARQL query (GET)")
+@router.get("/sparql", responses=RESPONSES, summary="SPARQL query (GET); without a query, the Service Description")
 async def sparql_get(
     request: Request,
     query: Annotated[str | None, Query(description="The SPARQL query")] = None,
@@ -100,7 +100,10 @@ async def sparql_get(
     if "update" in params:
         return _text(403, READ_ONLY)
     if query is None:
-        return _text(400, "missing the 'query' parameter")
+        # no query: the endpoint describes itself (SPARQL 1.1 Service Description)
+        from ctrlgraph.api.describe import describe_service
+
+        return await run_in_threadpool(describe_service, request)
     return await _answer(request, query, default_graph_uri or [], named_graph_uri or [])
 
 

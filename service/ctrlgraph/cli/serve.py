@@ -30,6 +30,14 @@ def serve(
     rate_limit: Annotated[
         float | None, typer.Option(help="Requests/s per key or client address (0: off; default 1000).")
     ] = None,
+    cors_origin: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--cors-origin",
+            help="Let a browser page on this origin call the API and /sparql (CORS), e.g. a YASGUI page; "
+            "repeat for several, * for any (CTRLGRAPH_CORS_ORIGIN: comma-separated).",
+        ),
+    ] = None,
     admin_key: Annotated[
         str | None,
         typer.Option(envvar="CTRLGRAPH_ADMIN_KEY", help="Accept this admin key (see `ctrlgraph key create --admin`)."),
@@ -68,6 +76,7 @@ def serve(
         sparql_workers=sparql_workers,
         admin_key=admin_key,
         demo=demo,
+        **({"cors_origins": tuple(cors_origin)} if cors_origin else {}),
         **({"rate_limit": rate_limit} if rate_limit is not None else {}),
     )
     if demo:

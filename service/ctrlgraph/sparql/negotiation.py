@@ -17,6 +17,7 @@ GRAPH_TYPES = [
     "application/n-triples",
     "application/ld+json",
     "application/rdf+xml",
+    "application/trig",
 ]
 #: Common aliases clients send, and the type answered for them.
 ALIASES = {

@@ -12,6 +12,7 @@ from multiprocessing.connection import Connection
 
 import pyoxigraph as ox
 
+from ctrlgraph.iri import KNOWN_PREFIXES
 from ctrlgraph.orphans import exit_with_parent
 from ctrlgraph.sparql.negotiation import GRAPH_TYPES, SOLUTION_TYPES, MediaRange, choose
 
@@ -97,10 +98,9 @@ def render(
         return error(406, "none of the accepted media types can carry this result; offered: " + ", ".join(offered))
     buffer = _CappedBuffer(job.max_result_bytes)
     try:
-        if isinstance(result, list):
-            ox.serialize(result, buffer, ox.RdfFormat.from_media_type(media_type))
-        elif isinstance(result, ox.QueryTriples):
-            result.serialize(buffer, ox.RdfFormat.from_media_type(media_type))
+        if isinstance(result, (list, ox.QueryTriples)):
+            # ox.serialize, not QueryTriples.serialize: only it writes @prefix declarations
+            ox.serialize(result, buffer, ox.RdfFormat.from_media_type(media_type), prefixes=KNOWN_PREFIXES)
         else:
             result.serialize(buffer, ox.QueryResultsFormat.from_media_type(media_type))
     except _TooLarge:

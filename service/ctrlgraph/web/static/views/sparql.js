@@ -1,5 +1,6 @@
 // SPARQL console: a query editor against /sparql (POST form), example
-// queries, and a results table from application/sparql-results+json.
+// queries (a few built in, then the files of queries/examples/ from
+// GET /v1/queries/examples), and a results table from application/sparql-results+json.
 // Ctrl+Enter (or Cmd+Enter) in the editor runs the query.
 
 import * as api from "../api.js";
@@ -93,6 +94,19 @@ ORDER BY ?framework
   },
 ];
 
+// The shipped example files, fetched once per page load.
+let shipped = null;
+const shippedExamples = async () => {
+  if (shipped === null) {
+    shipped = api.getJSON("v1/queries/examples")
+      .then((list) => list.map((x) => ({ id: `file:${x.id}`, label: x.title, query: x.query })))
+      .catch(() => []);
+  }
+  return shipped;
+};
+const known = [...EXAMPLES];
+const findExample = (id) => known.find((x) => x.id === id);
+
 const MAX_ROWS = 2000;
 const SHORT_IRIS = [
   ["https://w3id.org/ctrlgraph/ns#", "cg:"],
@@ -151,6 +165,13 @@ export async function render(container) {
     onchange: (e) => { state.withKey = e.target.checked; } });
   const runButton = h("button", { type: "submit" }, "Run query");
 
+  shippedExamples().then((list) => {
+    if (!list.length) return;
+    for (const x of list) if (!findExample(x.id)) known.push(x);
+    example.append(h("optgroup", { label: "More examples (queries/examples)" },
+      list.map((x) => h("option", { value: x.id, selected: x.id === state.example }, x.label))));
+  });
+
   // Choosing in the list only chooses; "Load example" replaces the editor's text, and a query the
   // user wrote is kept one step back ("Bring back my query"), never lost to an arrow key.
   const undo = h("button", { type: "button", class: "secondary undo", hidden: true, onclick: () => {
@@ -164,8 +185,8 @@ export async function render(container) {
   } }, "Bring back my query");
   const loadStatus = h("span", { class: "help", role: "status" });
   const loadExample = () => {
-    const chosen = EXAMPLES.find((x) => x.id === example.value);
-    const edited = editor.value.trim() && !EXAMPLES.some((x) => x.query === editor.value);
+    const chosen = findExample(example.value);
+    const edited = editor.value.trim() && !known.some((x) => x.query === editor.value);
     state.previous = edited ? editor.value : null;
     undo.hidden = !edited;
     loadStatus.textContent = edited ? `Loaded “${chosen.label}”; your query is kept.` : `Loaded “${chosen.label}”.`;
@@ -225,7 +246,7 @@ export async function render(container) {
 
   const exportRow = h("div", { class: "toolbar" }, csvButton(() => output.querySelector("table"), "query-results.csv", "Download the results (CSV)"));
   append(container, h("h1", {}, "SPARQL console"), form, status, exportRow, output);
-  if (!hasKey && EXAMPLES.find((x) => x.id === state.example)?.needsKey) {
+  if (!hasKey && findExample(state.example)?.needsKey) {
     container.insertBefore(note("This example reads your evidence: store your key on the Organization page."), status);
   }
 }
