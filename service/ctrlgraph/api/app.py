@@ -13,7 +13,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 
 from ctrlgraph import __version__, catalog, doctor
-from ctrlgraph.api import describe, interop, orgs, planning, reference, sparql
+from ctrlgraph.api import describe, interop, openapi, orgs, planning, reference, sparql
 from ctrlgraph.api.cache import ReferenceCacheMiddleware
 from ctrlgraph.api.limits import BodyLimitMiddleware, RateLimitMiddleware
 from ctrlgraph.api.protocol import FormatParameterMiddleware, HeadMiddleware
@@ -79,6 +79,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
         license_info={"name": "Apache-2.0"},
+        docs_url=None,  # served by openapi.install_docs from a package, not a CDN
+        redoc_url=None,
     )
 
     @app.exception_handler(catalog.NotFound)
@@ -117,9 +119,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(describe.router)
     app.include_router(reference.router)
     app.include_router(interop.router)
+    openapi.install_docs(app)
     mount_web(app)  # the web interface at / (static files; data from the API above)
     app.include_router(orgs.router)
     app.include_router(planning.router)
+    openapi.install(app)
     return app
 
 
