@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,9 +56,17 @@ def validate(data: Graph, shapes: Graph, ontology: Graph | None = None) -> Valid
     return ValidationOutcome(bool(conforms), violations_of(report), report)
 
 
-def validate_reference(mappings: Path | None = None) -> ValidationOutcome:
-    """Validate every file under mappings/ against shapes/reference.ttl."""
-    data = load_graph(sorted((mappings or mappings_dir()).rglob("*.ttl")))
+def validate_reference(
+    mappings: Path | None = None, progress: Callable[[str], None] | None = None
+) -> ValidationOutcome:
+    """Validate every file under mappings/ against shapes/reference.ttl;
+    ``progress`` is told each step as it starts (validation takes a minute)."""
+    step = progress or (lambda _: None)
+    files = sorted((mappings or mappings_dir()).rglob("*.ttl"))
+    step(f"reading {len(files)} file(s) of mappings/")
+    data = load_graph(files)
+    step("reading shapes/reference.ttl and the ontology")
     shapes = load_graph([shapes_dir() / "reference.ttl"])
     ontology = load_graph(sorted(ontology_dir().glob("*.ttl")))
+    step(f"validating {len(data):,} triples (pyshacl, about a minute)")
     return validate(data, shapes, ontology)

@@ -49,6 +49,19 @@ SparqlUrl = Annotated[
 ]
 
 
+LOCKED_HINT = (
+    "is `ctrlgraph serve` using it? Ask the running server instead: add --url http://127.0.0.1:8000 "
+    "(and --key for commands that write)"
+)
+
+
+def store_locked(data_dir: Path, exc: OSError) -> typer.Exit:
+    """The clear message (no traceback) for an embedded store another process holds."""
+    reason = str(exc).split(": ")[-1] if "lock" in str(exc).lower() else str(exc)
+    err.print(f"[red]cannot open the store in {data_dir}: {reason}[/]\n{LOCKED_HINT}")
+    return typer.Exit(2)
+
+
 def open_local_store(data_dir: Path) -> OxigraphStore:
     """Open the embedded store (loading the reference graph into an empty one)."""
     from ctrlgraph.loader import load_reference, reference_graphs
@@ -57,16 +70,27 @@ def open_local_store(data_dir: Path) -> OxigraphStore:
     try:
         store = OxigraphStore(data_dir)
     except OSError as exc:
-        err.print(f"[red]cannot open the store in {data_dir}: {exc}[/] (is a server using it? try --url)")
-        raise typer.Exit(2) from exc
+        raise store_locked(data_dir, exc) from exc
     if not reference_graphs(store):
         load_reference(store)
     return store
 
 
+def url_store(url: str) -> GraphStore:
+    """The graph as a running ctrlgraph server shows it, read through its
+    /sparql endpoint: every command that reads the reference graph runs its
+    usual queries there (read-only; what an anonymous caller may read)."""
+    from ctrlgraph.store.remote import RemoteConfig, RemoteStore
+
+    endpoint = url.rstrip("/") + "/sparql"
+    config = RemoteConfig(query_url=endpoint, update_url=endpoint, gsp_url=endpoint, dialect="standard", timeout=120)
+    return RemoteStore(config)
+
+
 @contextmanager
-def local_store(data_dir: Path) -> Iterator[OxigraphStore]:
-    store = open_local_store(data_dir)
+def local_store(data_dir: Path, url: str | None = None) -> Iterator[GraphStore]:
+    """The embedded store, or with ``url`` the graph of a running server (read-only)."""
+    store: GraphStore = url_store(url) if url else open_local_store(data_dir)
     try:
         yield store
     finally:
@@ -93,6 +117,8 @@ def open_store(data_dir: Path, kind: str = "oxigraph") -> GraphStore:
     except StoreError as exc:
         err.print(f"[red]{exc}[/]")
         raise typer.Exit(2) from exc
+    except OSError as exc:  # the embedded store, held by a running server
+        raise store_locked(data_dir, exc) from exc
 
 
 def on_local_store(data_dir: Path, answer: Callable[[OxigraphStore], T]) -> T:

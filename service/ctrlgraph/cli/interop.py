@@ -12,13 +12,14 @@ import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
+from urllib.parse import quote
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ctrlgraph.cli.common import local_store
+from ctrlgraph.cli.common import Key, Url, call, local_store
 
 if TYPE_CHECKING:
     from ctrlgraph.interop import ImportRefused
@@ -110,6 +111,7 @@ def export_oscal(
     ] = None,
     all_: Annotated[bool, typer.Option("--all", help="Every framework in the graph.")] = False,
     data_dir: DataDir = DEFAULT_DATA_DIR,
+    url: Url = None,
 ) -> None:
     """OSCAL 1.2 catalogs (each framework, the common controls) and mapping
     collections (framework -> controls, and the derived crosswalk of each pair)."""
@@ -118,7 +120,7 @@ def export_oscal(
     if framework and all_:
         err.print("[red]give --framework or --all, not both[/]")
         raise typer.Exit(2)
-    with _store(data_dir) as store:
+    with _store(data_dir, url) as store:
         try:
             plan = oscal.export_plan(store, framework or None)
         except LookupError as exc:
@@ -147,12 +149,13 @@ def export_profile(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="File to write (default: stdout)")] = None,
     title: Annotated[str | None, typer.Option(help="Title of the profile")] = None,
     data_dir: DataDir = DEFAULT_DATA_DIR,
+    url: Url = None,
 ) -> None:
     """An OSCAL profile selecting the given requirements of a framework."""
     from ctrlgraph.interop import oscal
     from ctrlgraph.interop.data import iter_json
 
-    with _store(data_dir) as store:
+    with _store(data_dir, url) as store:
         try:
             document = oscal.profile(store, framework, control, title)
         except (LookupError, oscal.NothingToExport) as exc:
@@ -171,12 +174,13 @@ def export_sssom(
         typer.Option("--out", "-o", help="Folder for <framework>.sssom.tsv files (default: stdout, one framework)"),
     ] = None,
     data_dir: DataDir = DEFAULT_DATA_DIR,
+    url: Url = None,
 ) -> None:
     """Each framework's mappings to the common controls as SSSOM/TSV."""
     from ctrlgraph.interop import sssom
     from ctrlgraph.interop.data import framework_ids, framework_mappings
 
-    with _store(data_dir) as store:
+    with _store(data_dir, url) as store:
         known = framework_ids(store)
         chosen = list(framework or [])
         if all_ or not chosen:
@@ -234,12 +238,13 @@ def export_crosswalk(
     format: TableFormat = "csv",
     out: Annotated[Path | None, typer.Option("--out", "-o", help="File to write (CSV default: stdout)")] = None,
     data_dir: DataDir = DEFAULT_DATA_DIR,
+    url: Url = None,
 ) -> None:
     """Derived crosswalk pairs as CSV, or XLSX with one sheet per target."""
     from ctrlgraph.interop import spreadsheet
 
     _table_out(format, out)
-    with _store(data_dir) as store:
+    with _store(data_dir, url) as store:
         try:
             if format == "xlsx":
                 sheets = [
@@ -264,13 +269,14 @@ def export_shared(
     format: TableFormat = "csv",
     out: Annotated[Path | None, typer.Option("--out", "-o", help="File to write (CSV default: stdout)")] = None,
     data_dir: DataDir = DEFAULT_DATA_DIR,
+    url: Url = None,
 ) -> None:
     """Controls serving several frameworks, as CSV or XLSX (summary + a sheet per framework)."""
     from ctrlgraph.interop import spreadsheet
 
     _table_out(format, out)
     k = min_frameworks or len(framework)
-    with _store(data_dir) as store:
+    with _store(data_dir, url) as store:
         try:
             if format == "xlsx":
                 assert out is not None
@@ -288,12 +294,13 @@ def export_framework(
     format: TableFormat = "csv",
     out: Annotated[Path | None, typer.Option("--out", "-o", help="File to write (CSV default: stdout)")] = None,
     data_dir: DataDir = DEFAULT_DATA_DIR,
+    url: Url = None,
 ) -> None:
     """Frameworks and their mappings in the import template (XLSX: a sheet per framework)."""
     from ctrlgraph.interop import spreadsheet
 
     _table_out(format, out)
-    with _store(data_dir) as store:
+    with _store(data_dir, url) as store:
         try:
             if format == "xlsx":
                 assert out is not None
@@ -313,13 +320,14 @@ def export_ciso(
         list[str] | None, typer.Option("--framework", "-f", help="Framework id (repeat); default: every framework")
     ] = None,
     data_dir: DataDir = DEFAULT_DATA_DIR,
+    url: Url = None,
 ) -> None:
     """CISO Assistant libraries: the common controls, each framework, and each
     framework's mapping set to the common controls."""
     from ctrlgraph.interop import ciso_assistant
     from ctrlgraph.interop.data import framework_ids, framework_mappings
 
-    with _store(data_dir) as store:
+    with _store(data_dir, url) as store:
         known = framework_ids(store)
         chosen = list(framework or sorted(known))
         for fid in chosen:
@@ -527,11 +535,11 @@ for _fmt in FORMATS:
 
 
 @import_app.command("list")
-def list_imports(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
-    """The graphs written by imports."""
+def list_imports(data_dir: DataDir = DEFAULT_DATA_DIR, url: Url = None) -> None:
+    """The graphs written by imports (--url: on a running server)."""
     from ctrlgraph.interop import importer
 
-    with _store(data_dir) as store:
+    with _store(data_dir, url) as store:
         rows = importer.imported_frameworks(store)
     table = Table("graph", "format", "source", "triples", "modified")
     for r in rows:
@@ -545,10 +553,18 @@ def list_imports(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
 def remove_import(
     framework: Annotated[str, typer.Argument(help="Id of an imported framework")],
     data_dir: DataDir = DEFAULT_DATA_DIR,
+    url: Url = None,
+    key: Key = None,
 ) -> None:
-    """Remove an imported framework and its imported mappings."""
+    """Remove an imported framework and its imported mappings (--url: through a
+    running server, with an admin --key)."""
     from ctrlgraph.interop import ImportRefused, importer
 
+    if url:
+        result = call("DELETE", url, f"/v1/imports/{quote(framework, safe='')}", key)
+        removed = result.get("removed", []) if isinstance(result, dict) else []
+        console.print("removed " + (", ".join(removed) if removed else framework))
+        return
     with _store(data_dir) as store:
         try:
             graphs = importer.remove_import(store, framework)

@@ -12,12 +12,15 @@ from ctrlgraph import reference
 from ctrlgraph.cli.common import (
     DEFAULT_DATA_DIR,
     DataDir,
+    Key,
     SparqlUrl,
     StoreKind,
+    Url,
     console,
     err,
     open_local_store,
     open_store,
+    url_store,
     use_sparql_url,
 )
 from ctrlgraph.cli.root import app
@@ -42,6 +45,7 @@ def load(
     batch: Annotated[int, typer.Option(help="Triples per Graph Store Protocol request (remote store).")] = 50_000,
     store_kind: StoreKind = "oxigraph",
     sparql_url: SparqlUrl = None,
+    url: Url = None,
 ) -> None:
     """Build or refresh the store from ontology/, mappings/ and shapes/.
 
@@ -53,6 +57,14 @@ def load(
 
     from ctrlgraph.transfer import DatasetError, push_dataset
 
+    if url:
+        # the server owns its store: it loads the shipped files itself on every start
+        err.print(
+            f"[red]a running server ({url}) loads the reference graph itself when it starts[/]: restart it to "
+            "pick up changed files, or add a framework through it with "
+            "`ctrlgraph import FORMAT FILE --url URL --key ADMIN_KEY`"
+        )
+        raise typer.Exit(2)
     use_sparql_url(sparql_url)
     store = open_store(data_dir, store_kind)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
@@ -103,12 +115,19 @@ def load(
 def dump(
     output: Annotated[Path, typer.Argument(help="N-Quads file to write (.nq).")],
     data_dir: DataDir = DEFAULT_DATA_DIR,
+    url: Url = None,
+    key: Key = None,
 ) -> None:
     """Write every graph of the embedded store (reference, imported frameworks,
     organizations, audit trail) as N-Quads: `ctrlgraph load --store sparql
-    --dataset FILE` moves it onto a remote server."""
+    --dataset FILE` moves it onto a remote server. With --url, the graphs a
+    running server lets you read (with --key: also your organization's)."""
     import pyoxigraph as ox
 
+    if url:
+        graphs = _dump_remote(url, key, output)
+        console.print(f"wrote {graphs} graph(s) to {output}")
+        return
     store = open_local_store(data_dir)
     try:
         with output.open("wb") as handle:  # the reference store, then the tenant store
@@ -117,6 +136,38 @@ def dump(
     finally:
         store.close()
     console.print(f"wrote {output}")
+
+
+def _dump_remote(url: str, key: str | None, output: Path) -> int:
+    """Each readable graph of a running server, fetched with a CONSTRUCT on
+    its /sparql (blank nodes renamed apart), written as N-Quads."""
+    import httpx
+    import pyoxigraph as ox
+
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    endpoint = url.rstrip("/") + "/sparql"
+
+    def ask(query: str, accept: str) -> bytes:
+        response = httpx.post(endpoint, data={"query": query}, headers={**headers, "Accept": accept}, timeout=600)
+        if response.status_code != 200:
+            err.print(f"[red]{response.status_code}[/] {response.text}")
+            raise typer.Exit(1)
+        return response.content
+
+    import json
+
+    rows = json.loads(ask("SELECT DISTINCT ?g WHERE { GRAPH ?g { } } ORDER BY ?g", "application/sparql-results+json"))
+    graphs = [b["g"]["value"] for b in rows["results"]["bindings"]]
+    with output.open("wb") as handle:
+        for graph in graphs:
+            body = ask(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}", "application/n-triples")
+            name = ox.NamedNode(graph)
+            quads = (
+                ox.Quad(t.subject, t.predicate, t.object, name)
+                for t in ox.parse(body, format=ox.RdfFormat.N_TRIPLES, rename_blank_nodes=True)
+            )
+            ox.serialize(quads, handle, format=ox.RdfFormat.N_QUADS)
+    return len(graphs)
 
 
 @app.command()
@@ -156,9 +207,9 @@ def doctor(
 
 
 @app.command()
-def stats(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
+def stats(data_dir: DataDir = DEFAULT_DATA_DIR, url: Url = None) -> None:
     """Per-framework counts and how many assessable requirements are mapped."""
-    store = open_store(data_dir)
+    store = url_store(url) if url else open_store(data_dir)
     try:
         rows = reference.select(store, "frameworks")
     finally:
@@ -184,9 +235,14 @@ def stats(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
 @app.command()
 def check() -> None:
     """Validate the reference content (mappings/) against shapes/reference.ttl."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     from ctrlgraph.validation import validate_reference
 
-    outcome = validate_reference()
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task("starting", total=None)
+        outcome = validate_reference(progress=lambda step: bar.update(task, description=step))
     if outcome.conforms:
         console.print("[green]the reference graph conforms to shapes/reference.ttl[/]")
         return
