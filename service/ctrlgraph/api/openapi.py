@@ -64,6 +64,7 @@ RESPONSE_TYPES: dict[str, list[str]] = {
     "/v1/export/oscal/catalog/{framework_id}": ["application/json"],
     "/v1/export/oscal/mapping/{source}/{target}": ["application/json"],
     "/v1/export/oscal/profile": ["application/json"],
+    "/v1/evidence/template": [XLSX],
 }
 #: Operations that need a key (bearer); the others take one optionally.
 KEY_REQUIRED = ("/v1/orgs", "/v1/keys", "/v1/import/", "/v1/imports")
@@ -93,7 +94,7 @@ def complete(schema: dict[str, Any]) -> dict[str, Any]:
                 continue
             required = path.startswith(KEY_REQUIRED)
             operation["security"] = [{"bearer": []}] if required else [{"bearer": []}, {}]
-            if path == "/v1/orgs/{org}/evidence" and method in ("put", "post"):
+            if path in ("/v1/orgs/{org}/evidence", "/v1/orgs/{org}/evidence/validate") and method in ("put", "post"):
                 operation["requestBody"] = {"required": True, "content": EVIDENCE_BODY}
             if path == "/v1/import/{format}" and method == "post":
                 operation["requestBody"] = {"required": True, "content": IMPORT_BODY}
