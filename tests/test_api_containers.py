@@ -82,3 +82,37 @@ def test_a_leaf_has_no_parts_and_its_mappings_are_its_own(client: TestClient) ->
     assert body["parts"] == [] and body["mappings"]
     assert {m["part"] for m in body["mappings"]} == {"Art. 12(1)"}
     assert body["related"].endswith("/v1/requirements/related?framework=eu-ai-act-2024&notation=Art.+12%281%29")
+
+
+def test_crosswalk_at_article_level_rolls_up_the_requirement_pairs(client: TestClient) -> None:
+    params = {"source": "iso42001-2023", "target": "eu-ai-act-2024"}
+    fine = client.get("/v1/crosswalk", params=params).json()
+    coarse = client.get("/v1/crosswalk", params={**params, "level": "article"}).json()
+    assert fine["level"] == "requirement" and coarse["level"] == "article"
+    assert 0 < coarse["count"] < fine["count"]
+    iso = {n["notation"]: n for n in client.get("/v1/frameworks/iso42001-2023/requirements").json()["requirements"]}
+    act = {n["notation"]: n for n in client.get("/v1/frameworks/eu-ai-act-2024/requirements").json()["requirements"]}
+
+    def up(nodes: dict[str, dict], notation: str, articles: bool) -> str:
+        node = nodes[notation]
+        while True:
+            if articles and node["type"] in ("article", "annex"):
+                return node["notation"]
+            if not articles and node["depth"] <= 1:
+                return node["notation"]
+            node = nodes[node["parent"]]
+
+    by_pair = {(p["source"], p["target"]): p for p in coarse["pairs"]}
+    seen = 0
+    for p in fine["pairs"]:
+        article_pair = by_pair[(up(iso, p["source"], False), up(act, p["target"], True))]
+        assert f"{p['source']} -> {p['target']}" in article_pair["parts"]
+        assert article_pair["strength"] >= p["strength"]
+        seen += 1
+    assert seen == sum(len(p["parts"]) for p in coarse["pairs"])
+    for p in coarse["pairs"]:
+        assert act[p["target"]]["type"] in ("article", "annex") and iso[p["source"]]["depth"] <= 1
+        strongest = max(q["strength"] for q in fine["pairs"] if f"{q['source']} -> {q['target']}" in p["parts"])
+        assert p["strength"] == strongest and p["target_title"] == act[p["target"]]["title"]
+    bad = client.get("/v1/crosswalk", params={**params, "level": "chapter"})
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["query", "level"]

@@ -94,3 +94,14 @@ def test_requirement_container_rolls_up_its_parts(where: list[str]) -> None:
     assert table.exit_code == 0 and "Art. 12(3)(a)" in table.output and "related requirement(s)" in table.output
     unknown = runner.invoke(app, ["requirement", "eu-ai-act-2024", "Art. 999", *where])
     assert unknown.exit_code == 1 and "Traceback" not in unknown.output
+
+
+def test_crosswalk_at_article_level(where: list[str]) -> None:
+    args = ["crosswalk", "iso42001-2023", "eu-ai-act-2024", "--format", "json"]
+    coarse = runner.invoke(app, [*args, "--level", "article", *where])
+    assert coarse.exit_code == 0, coarse.output
+    body = json.loads(coarse.output)
+    fine = json.loads(runner.invoke(app, [*args, *where]).output)
+    assert body["level"] == "article" and 0 < body["count"] < fine["count"]
+    assert sum(len(p["parts"]) for p in body["pairs"]) == fine["count"]
+    assert runner.invoke(app, [*args, "--level", "chapter", *where]).exit_code == 2

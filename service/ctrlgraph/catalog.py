@@ -457,7 +457,82 @@ def shared_controls(
     return SharedControls(frameworks=framework_ids, min_frameworks=min_frameworks, count=len(result), controls=result)
 
 
-def crosswalk(store: GraphStore, source_id: str, target_id: str) -> Crosswalk:
+#: Crosswalk levels: requirement pairs as mapped, or rolled up to articles.
+CROSSWALK_LEVELS = ("requirement", "article")
+
+
+def article_of(tree: RequirementTree) -> dict[str, str]:
+    """Each notation's article-level node: its nearest ancestor-or-self that
+    is an article (the EU AI Act's Art. N, or an annex); in a framework
+    without articles (the ISO standards), its ancestor one level below the
+    top, i.e. a clause such as 9.2 or an Annex A theme such as A.5 (a top
+    node stands for itself)."""
+    nodes = {n.notation: n for n in tree.requirements}
+    has_articles = any(n.type == "article" for n in tree.requirements)
+    result: dict[str, str] = {}
+    for node in tree.requirements:
+        current, chosen, seen = node, None, set()
+        while current is not None and current.notation not in seen:
+            seen.add(current.notation)
+            if has_articles and current.type in ("article", "annex"):
+                chosen = current
+                break
+            if not has_articles and current.depth == min(1, node.depth):
+                chosen = current
+                break
+            current = nodes.get(current.parent) if current.parent else None
+        result[node.notation] = (chosen or node).notation
+    return result
+
+
+def crosswalk(store: GraphStore, source_id: str, target_id: str, level: str = "requirement") -> Crosswalk:
+    """Requirement pairs of two frameworks derived through shared controls;
+    ``level="article"`` rolls each side up to its article (see
+    :func:`article_of`), one pair per (article, article) with the strongest
+    relationship of the pairs below it and all their paths."""
+    if level not in CROSSWALK_LEVELS:
+        raise ValueError(f"unknown crosswalk level {level!r}; use one of {', '.join(CROSSWALK_LEVELS)}")
+    pairs = _crosswalk(store, source_id, target_id)
+    if level == "article":
+        pairs = _rolled_up(pairs, requirement_tree(store, source_id), requirement_tree(store, target_id))
+    return Crosswalk(source=source_id, target=target_id, level=level, count=len(pairs), pairs=pairs)
+
+
+def _rolled_up(pairs: list[CrosswalkPair], source: RequirementTree, target: RequirementTree) -> list[CrosswalkPair]:
+    up_source, up_target = article_of(source), article_of(target)
+    titles = {**{("s", n.notation): n.title for n in source.requirements}}
+    titles.update({("t", n.notation): n.title for n in target.requirements})
+    order_s = {n.notation: n.order for n in source.requirements}
+    order_t = {n.notation: n.order for n in target.requirements}
+    rolled: dict[tuple[str, str], CrosswalkPair] = {}
+    for p in pairs:
+        key = (up_source.get(p.source, p.source), up_target.get(p.target, p.target))
+        current = rolled.get(key)
+        if current is None:
+            rolled[key] = CrosswalkPair(
+                source=key[0],
+                source_title=titles.get(("s", key[0]), p.source_title),
+                target=key[1],
+                target_title=titles.get(("t", key[1]), p.target_title),
+                relationship=p.relationship,
+                determined=p.determined,
+                strength=p.strength,
+                paths=list(p.paths),
+                parts=[f"{p.source} -> {p.target}"],
+            )
+            continue
+        current.parts.append(f"{p.source} -> {p.target}")
+        current.paths += [x for x in p.paths if x not in current.paths]
+        if _pair_rank(p) > _pair_rank(current):
+            current.relationship, current.strength, current.determined = p.relationship, p.strength, p.determined
+    return [rolled[k] for k in sorted(rolled, key=lambda k: (order_s.get(k[0], 0), order_t.get(k[1], 0), k))]
+
+
+def _pair_rank(p: CrosswalkPair) -> tuple[int, int, int]:
+    return (p.strength, int(p.determined), _RELATIONSHIP_RANK.get(p.relationship, 0))
+
+
+def _crosswalk(store: GraphStore, source_id: str, target_id: str) -> list[CrosswalkPair]:
     known = framework_iris(store)
     source = resolve_framework(store, source_id, known)
     target = resolve_framework(store, target_id, known)
@@ -521,5 +596,4 @@ def crosswalk(store: GraphStore, source_id: str, target_id: str) -> Crosswalk:
             _RELATIONSHIP_RANK.get(pair.relationship, 0),
         ):
             pair.relationship, pair.strength, pair.determined = path.relationship, path.strength, determined
-    ordered = [pairs[k] for k in sorted(pairs, key=lambda k: order[k])]
-    return Crosswalk(source=source_id, target=target_id, count=len(ordered), pairs=ordered)
+    return [pairs[k] for k in sorted(pairs, key=lambda k: order[k])]

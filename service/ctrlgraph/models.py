@@ -209,11 +209,16 @@ class CrosswalkPair(BaseModel):
         "'controls' (composed through shared controls); 'direct+controls' when both routes connect the pair",
     )
     paths: list[CrosswalkPath]
+    parts: list[str] = Field(
+        default_factory=list,
+        description="level=article: the requirement pairs rolled up into this one (source -> target)",
+    )
 
 
 class Crosswalk(BaseModel):
     source: str
     target: str
+    level: str = Field("requirement", description="requirement (as mapped) or article (rolled up)")
     count: int
     pairs: list[CrosswalkPair]
 

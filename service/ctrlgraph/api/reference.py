@@ -215,13 +215,20 @@ def crosswalk(
     source: Annotated[str, Query(description="Source framework id")],
     target: Annotated[str, Query(description="Target framework id")],
     format: Annotated[Literal["json", "csv", "sssom"] | None, Query()] = None,
+    level: Annotated[
+        Literal["requirement", "article"],
+        Query(
+            description="requirement: pairs as mapped; article: each side rolled up to its article (AI Act Art. N, "
+            "an annex; for ISO a clause such as 9.2), one pair per article pair, with the requirement pairs in parts"
+        ),
+    ] = "requirement",
 ) -> Crosswalk | Response:
     """Requirement pairs of two frameworks derived through shared controls:
     relationship composed by the STRM composition table
     (ontology/strm-composition.ttl), strength = weakest link, paths = controls."""
     if source == target:
         raise unprocessable("target", "source and target must be different frameworks")
-    result = catalog.crosswalk(store, source, target)
+    result = catalog.crosswalk(store, source, target, level)
     if format == "sssom":
         return Response(sssom_tsv(result), media_type="text/tab-separated-values; charset=utf-8")
     if wants_csv(request, format):

@@ -235,10 +235,14 @@ def crosswalk(
     source: Annotated[str, typer.Argument(help="Source framework id")],
     target: Annotated[str, typer.Argument(help="Target framework id")],
     format: Annotated[str, typer.Option("--format", "-F", help="table, csv, sssom or json")] = "table",
+    level: Annotated[
+        str, typer.Option("--level", help="requirement (as mapped) or article (each side rolled up to its article)")
+    ] = "requirement",
     data_dir: DataDir = DEFAULT_DATA_DIR,
     url: Url = None,
 ) -> None:
-    """Requirement pairs between two frameworks, derived through shared controls."""
+    """Requirement pairs between two frameworks, derived through shared controls
+    (--level article: article-level pairs)."""
     import sys
 
     from ctrlgraph import catalog
@@ -248,10 +252,14 @@ def crosswalk(
     if format not in ("table", "csv", "sssom", "json"):
         err.print(f"[red]unknown format {format!r}[/]; use table, csv, sssom or json")
         raise typer.Exit(2)
+    if level not in catalog.CROSSWALK_LEVELS:
+        err.print(f"[red]unknown level {level!r}[/]; use {' or '.join(catalog.CROSSWALK_LEVELS)}")
+        raise typer.Exit(2)
     if url:
-        result = Crosswalk.model_validate(remote_get(url, "/v1/crosswalk", {"source": source, "target": target}))
+        params = {"source": source, "target": target, "level": level}
+        result = Crosswalk.model_validate(remote_get(url, "/v1/crosswalk", params))
     else:
-        result = on_local_store(data_dir, lambda store: catalog.crosswalk(store, source, target))
+        result = on_local_store(data_dir, lambda store: catalog.crosswalk(store, source, target, level))
     if format == "json":
         sys.stdout.write(result.model_dump_json(indent=2) + "\n")
     elif format == "sssom":
