@@ -90,9 +90,14 @@ def url_store(url: str) -> GraphStore:
 @contextmanager
 def local_store(data_dir: Path, url: str | None = None) -> Iterator[GraphStore]:
     """The embedded store, or with ``url`` the graph of a running server (read-only)."""
+    from ctrlgraph.store import StoreError
+
     store: GraphStore = url_store(url) if url else open_local_store(data_dir)
     try:
         yield store
+    except StoreError as exc:  # a server that refused or timed out: its message, not a traceback
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from exc
     finally:
         store.close()
 

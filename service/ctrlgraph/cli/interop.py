@@ -231,6 +231,22 @@ def _save_xlsx(sheets: Any, out: Path) -> None:
     err.print(f"wrote {out}")
 
 
+def _remote_table(url: str, path: str, params: list[tuple[str, str]], format: str, out: Path | None) -> None:
+    """A table export fetched from a running server's REST API (the same CSV/XLSX bytes)."""
+    import httpx
+
+    response = httpx.get(url.rstrip("/") + path, params=[*params, ("format", format)], timeout=600)
+    if response.status_code >= 400:
+        err.print(f"[red]{response.status_code}[/] {response.text}")
+        raise typer.Exit(1)
+    if out is None:
+        sys.stdout.write(response.text)
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(response.content)
+    err.print(f"wrote {out}")
+
+
 @export_app.command("crosswalk")
 def export_crosswalk(
     source: Annotated[str, typer.Argument(help="Source framework id")],
@@ -244,6 +260,11 @@ def export_crosswalk(
     from ctrlgraph.interop import spreadsheet
 
     _table_out(format, out)
+    if url:  # the server's export: its crosswalk query runs on its own store, not over /sparql
+        _remote_table(
+            url, "/v1/export/spreadsheet/crosswalk", [("source", source), *(("target", t) for t in target)], format, out
+        )
+        return
     with _store(data_dir, url) as store:
         try:
             if format == "xlsx":
@@ -276,6 +297,10 @@ def export_shared(
 
     _table_out(format, out)
     k = min_frameworks or len(framework)
+    if url:
+        params = [*(("framework", f) for f in framework), ("min_frameworks", str(k))]
+        _remote_table(url, "/v1/export/spreadsheet/shared-controls", params, format, out)
+        return
     with _store(data_dir, url) as store:
         try:
             if format == "xlsx":

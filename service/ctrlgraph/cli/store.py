@@ -212,6 +212,9 @@ def stats(data_dir: DataDir = DEFAULT_DATA_DIR, url: Url = None) -> None:
     store = url_store(url) if url else open_store(data_dir)
     try:
         rows = reference.select(store, "frameworks")
+    except StoreError as exc:  # a server that refused or timed out
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from exc
     finally:
         store.close()
     if not rows:
