@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
+from pathlib import Path
 from typing import Annotated
 from urllib.parse import parse_qs
 
@@ -201,17 +202,24 @@ def readable_graphs(request: Request, principal: Principal | None) -> list[str]:
 
 
 _VIEW_LOCK = threading.Lock()
+#: (store, organization) -> (store generation, path of its view): skips two queries per request.
+_VIEWS: dict[tuple[str, str], tuple[int, str]] = {}
 
 
 def organization_view(request: Request, org: str) -> str:
     """The on-disk view holding the reference graphs and this organization's
     evidence and validation graphs (built on first use of each version)."""
     store: OxigraphStore = request.app.state.store
+    generation = request.app.state.generation  # bumped by every write this process makes
+    known = _VIEWS.get((str(store.path), org))
+    if known is not None and known[0] == generation and Path(known[1]).exists():
+        return known[1]
     versions = repository.history(store, org)
     key = hashlib.sha256(f"{reference_version(store)}|{versions[-1].number if versions else 0}".encode()).hexdigest()
     with _VIEW_LOCK:
         path = store.reference_view([repository.evidence_graph(org), repository.report_graph(org)], f"{org}@{key[:16]}")
         store.drop_views(prefix=f"{org}@", keep=path.name)
+    _VIEWS[(str(store.path), org)] = (generation, str(path))
     return str(path)
 
 
