@@ -52,8 +52,8 @@ def gaps(demo: TestClient) -> dict[tuple[str, str], dict[str, object]]:
         ("iso27001-2022", "A.8.13", "gap", "nothing in place"),
         # not applicable: justified exclusion, and AI Act rules
         ("iso27001-2022", "A.7.1", "not applicable", "Fully remote company"),
-        ("eu-ai-act-2024", "Art. 26(1)", "not applicable", "binds deployer for high-risk"),
-        ("eu-ai-act-2024", "Art. 50(1)", "not applicable", "binds provider"),
+        ("eu-ai-act-2024", "Art. 26(1)", "not applicable", "binds the deployer of high-risk AI systems"),
+        ("eu-ai-act-2024", "Art. 50(1)", "not applicable", "binds the provider of transparency"),
         ("eu-ai-act-2024", "Art. 53(1)(a)", "not applicable", "general-purpose"),
     ],
 )
@@ -139,3 +139,30 @@ def test_gap_report_as_xlsx_one_sheet_per_framework(demo: TestClient) -> None:
     assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref
     assert [c.value for c in sheet[1]][:4] == ["framework", "notation", "title", "status"]
     assert sheet.max_row - 1 == sum(1 for r in body["requirements"] if r["framework"] == "iso42001-2023")
+
+
+def test_systems_and_their_obligations(demo: TestClient) -> None:
+    systems = demo.get("/v1/orgs/acme/systems", params={"as_of": AS_OF}, headers=H).json()
+    assert [(s["id"], s["name"], s["high_risk"]) for s in systems] == [
+        ("creditlens", "CreditLens", True),
+        ("helpdesk", "HelpDesk Assistant", False),
+    ]
+    body = demo.get("/v1/orgs/acme/systems/creditlens/obligations", params={"as_of": AS_OF}, headers=H).json()
+    rows = {o["notation"]: o for o in body["obligations"]}
+    assert body["system"]["obligations"] == {
+        s: sum(1 for o in body["obligations"] if o["status"] == s)
+        for s in ("met", "partial", "gap", "invalid", "not applicable")
+    }
+    applying = [o["applies"] for o in body["obligations"]]
+    assert applying == sorted(applying, reverse=True)  # those that apply first
+    logging = rows["Art. 12(1)"]
+    assert logging["applies"] and logging["status"] == "invalid" and "expired on 2026-06-30" in logging["verdict"]
+    assert "role: provider" in logging["reason"] and "system classified: high-risk" in logging["reason"]
+    assert rows["Art. 4"]["level"] == "organization"
+    fria = rows["Art. 27(1)(a)"]
+    assert not fria["applies"] and fria["status"] == "not applicable" and "deployer" in fria["reason"]
+    # the chatbot: its disclosure evidence is about it, CreditLens' logging is not
+    helpdesk = demo.get("/v1/orgs/acme/systems/helpdesk/obligations", params={"as_of": AS_OF}, headers=H).json()
+    assert not {o["notation"] for o in helpdesk["obligations"] if o["applies"]} & {"Art. 12(1)", "Art. 9(1)"}
+    missing = demo.get("/v1/orgs/acme/systems/nope/obligations", headers=H)
+    assert missing.status_code == 404 and "creditlens" in missing.json()["detail"]

@@ -294,13 +294,73 @@ class ControlState(BaseModel):
     justification: str | None = None
 
 
+class SystemOut(BaseModel):
+    id: str = Field(description="The system's id in /v1/orgs/{org}/systems/{id}: the last segment of its IRI")
+    system: str = Field(description="IRI of the AI system")
+    name: str
+    roles: list[str]
+    categories: list[str] = Field(description="The system's own AI Act class (prohibited, high-risk, ...)")
+    high_risk: bool
+    rules: list[RuleApplied] = Field(description="Classification rules applied, with the facts they used")
+    obligations: dict[str, int] = Field(
+        description="AI Act obligations per verdict for this system: met, partial, gap, invalid, not applicable"
+    )
+
+
+class SystemObligation(BaseModel):
+    notation: str = Field(description="The AI Act provision, e.g. Art. 12(1)")
+    title: str
+    applies: bool
+    level: str = Field(description="'system' (judged with the evidence about this system) or 'organization'")
+    status: str = Field(description="met | partial | gap | invalid | not applicable")
+    reason: str = Field(description="Why it applies (role, class, conditions and the facts they used) or not")
+    verdict: str | None = Field(default=None, description="Why it is met or not (controls and evidence)")
+    rules: list[str] = Field(description="The scope rule and applicability conditions (with legal basis) decided on")
+    facts: list[str] = Field(description="The recorded facts those rules used")
+    controls: list[ControlState] = Field(default_factory=list)
+
+
+class SystemObligations(BaseModel):
+    organization: str
+    as_of: str
+    system: SystemOut
+    obligations: list[SystemObligation] = Field(
+        description="Every assessable AI Act provision: first those that apply to the system, then those that do not"
+    )
+
+
+class SystemVerdict(BaseModel):
+    system: str = Field(description="IRI of the AI system")
+    name: str
+    status: str = Field(description="met | partial | gap | invalid, judged with the evidence about this system")
+    reason: str
+    controls: list[ControlState] = Field(default_factory=list)
+
+
 class RequirementGap(BaseModel):
     framework: str
     notation: str
     title: str
-    status: str = Field(description="met | partial | gap | invalid | not applicable")
+    status: str = Field(
+        description="met | partial | gap | invalid | not applicable; for an AI Act obligation judged per system, "
+        "the worst of the systems' verdicts (gap, invalid, partial, met)"
+    )
     reason: str
     controls: list[ControlState]
+    level: str | None = Field(
+        default=None,
+        description="AI Act only: 'system' (judged per AI system with the evidence about it) or 'organization'",
+    )
+    systems: list[SystemVerdict] = Field(
+        default_factory=list, description="AI Act obligations judged per system: one verdict per system it applies to"
+    )
+    certification_blocking: bool = Field(
+        default=False,
+        description="True for a gap or invalid verdict on a mandatory clause (4-10) of an ISO management-system "
+        "standard: a major nonconformity at a certification audit. Annex A controls block only where included in "
+        "the Statement of Applicability (see the SoA); AI Act obligations are legal duties, not certification clauses",
+    )
+    audit_note: str | None = Field(default=None, description="How the verdict weighs at a certification audit")
 
 
 class FrameworkSummary(BaseModel):

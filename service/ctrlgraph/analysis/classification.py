@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ctrlgraph import queries
-from ctrlgraph.iri import CG
+from ctrlgraph.iri import CG, RDF
 from ctrlgraph.models import Classification, RuleApplied, SystemClassification
 from ctrlgraph.store.base import GraphStore, Iri, Row, bind
 
@@ -41,6 +41,7 @@ CATEGORY_LABELS = {
     CG + "GpaiSystemicRisk": "general-purpose AI model with systemic risk",
     CG + "MinimalRisk": "minimal",
 }
+RDF_TYPE = RDF + "type"
 # Art. 50 paragraphs and the inventory flag that triggers each.
 TRANSPARENCY_TRIGGERS = {
     "Art. 50(1)": "interacts",
@@ -163,47 +164,209 @@ def systems(store: GraphStore, evidence_graph: str) -> list[SystemFacts]:
     return [classify_system(r) for r in rows]
 
 
+@dataclass(frozen=True)
+class Condition:
+    """An applicability condition of mappings/frameworks/eu-ai-act-2024-conditions.ttl."""
+
+    iri: str
+    id: str
+    label: str
+    basis: str
+    pattern: str
+    replaces_category: bool
+    facts: tuple[str, ...]
+
+
+@dataclass
+class Decision:
+    """Whether one AI Act provision applies to one AI system, and why."""
+
+    applies: bool
+    reason: str
+    rules: list[str] = field(default_factory=list)
+    facts: list[str] = field(default_factory=list)
+
+
 @dataclass
 class Applicability:
     systems: list[SystemFacts]
-    #: AI Act requirement IRI -> reasons it applies ("Credit scoring (provider, high-risk)")
+    #: AI Act requirement IRI -> reasons it applies, one per system ("CreditLens (role: provider; ...)")
     applicable: dict[str, list[str]]
     #: AI Act requirement IRI -> why not
     not_applicable: dict[str, str]
     notations: dict[str, str]
+    #: requirement IRI -> system IRI -> decision
+    decisions: dict[str, dict[str, Decision]] = field(default_factory=dict)
+    #: requirement IRI -> "system" | "organization" (how the obligation is judged)
+    levels: dict[str, str] = field(default_factory=dict)
+
+    def applying_systems(self, requirement: str) -> list[SystemFacts]:
+        chosen = self.decisions.get(requirement, {})
+        return [s for s in self.systems if chosen.get(s.iri) and chosen[s.iri].applies]
+
+
+def _conditions(store: GraphStore) -> tuple[dict[str, list[Condition]], dict[str, str]]:
+    by_requirement: dict[str, list[Condition]] = {}
+    levels: dict[str, str] = {}
+    for row in store.select(queries.load("org/ai_act_conditions")):
+        requirement = str(row["requirement"])
+        if "level" in row:
+            levels[requirement] = "organization" if str(row["level"]) == CG + "OrganizationLevel" else "system"
+            continue
+        condition = Condition(
+            iri=str(row["condition"]),
+            id=str(row["id"]),
+            label=str(row["label"]),
+            basis=str(row.get("basis", "")),
+            pattern=str(row["pattern"]),
+            replaces_category=row.get("replaces") is True,
+            facts=tuple(sorted(str(row.get("facts", "")).split())),
+        )
+        found = by_requirement.setdefault(requirement, [])
+        if condition not in found:
+            found.append(condition)
+    for found in by_requirement.values():
+        found.sort(key=lambda c: c.id)
+    return by_requirement, levels
+
+
+CONDITION_PREFIXES = f"""PREFIX cg: <{CG}>
+PREFIX euaiact: <https://w3id.org/ctrlgraph/id/eu-ai-act-2024/>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+"""
+
+
+def evaluate_conditions(
+    store: GraphStore, evidence_graph: str, conditions: list[Condition]
+) -> dict[str, dict[str, list[str]]]:
+    """condition IRI -> system IRI -> the facts that made it hold (one query for all conditions)."""
+    if not conditions:
+        return {}
+    branches = [f"{{ BIND (<{c.iri}> AS ?condition) {c.pattern} }}" for c in conditions]
+    text = (
+        CONDITION_PREFIXES
+        + 'SELECT ?condition ?system (GROUP_CONCAT(DISTINCT ?fact; separator="\\n") AS ?facts) WHERE {\n'
+        + f"  GRAPH <{evidence_graph}> {{\n    ?system a cg:AISystem .\n    OPTIONAL {{ ?org a cg:Organization }}\n"
+        + "\n    UNION\n".join(branches)
+        + "\n  }\n} GROUP BY ?condition ?system"
+    )
+    met: dict[str, dict[str, list[str]]] = {}
+    for row in store.select(text):
+        facts = sorted(f for f in str(row.get("facts", "")).split("\n") if f)
+        met.setdefault(str(row["condition"]), {})[str(row["system"])] = facts
+    return met
+
+
+def _recorded(store: GraphStore, evidence_graph: str) -> dict[str, dict[str, list[str]]]:
+    """subject -> property -> values, for the organization and its AI systems."""
+    recorded: dict[str, dict[str, list[str]]] = {}
+    for row in store.select(bind(queries.load("org/org_facts"), {"evidence": Iri(evidence_graph)})):
+        raw = row["value"]
+        value = str(raw).lower() if isinstance(raw, bool) else str(raw)
+        short = value.rsplit("#", 1)[-1] if value.startswith(CG) else value.rsplit("/", 1)[-1]
+        recorded.setdefault(str(row["subject"]), {}).setdefault(str(row["property"]), []).append(short)
+    return recorded
+
+
+def _quote(condition: Condition, system: str, org: str | None, recorded: dict[str, dict[str, list[str]]]) -> str:
+    """The recorded values of the facts a condition reads ("not recorded" when absent)."""
+    quoted = []
+    for prop in condition.facts:
+        name = "cg:" + prop.rsplit("#", 1)[-1]
+        values = sorted(recorded.get(system, {}).get(prop, []) or (recorded.get(org or "", {}).get(prop, [])))
+        quoted.append(f"{name} {', '.join(values)}" if values else f"{name} not recorded")
+    return "; ".join(quoted)
+
+
+def _scope_words(roles: set[str], categories: set[str]) -> str:
+    wanted_roles = " or ".join(sorted(ROLE_LABELS.get(r, r) for r in roles)) or "no operator"
+    wanted = " or ".join(sorted(CATEGORY_LABELS.get(c, c) for c in categories)) or "no"
+    return f"the provision binds the {wanted_roles} of {wanted} AI systems"
+
+
+def _system_words(system: SystemFacts, roles: set[str]) -> str:
+    role_text = ", ".join(sorted(ROLE_LABELS.get(r, r) for r in roles & system.roles))
+    classes = ", ".join(sorted(CATEGORY_LABELS.get(c, c) for c in system.display_categories))
+    return f"{system.name} (role: {role_text}; system classified: {classes})"
 
 
 def applicability(store: GraphStore, evidence_graph: str) -> Applicability:
     facts = systems(store, evidence_graph)
     rows = store.select(queries.load("org/ai_act_obligations"), union_default=True)
+    conditions, levels = _conditions(store)
+    unique = sorted({c for found in conditions.values() for c in found}, key=lambda c: c.id)
+    met = evaluate_conditions(store, evidence_graph, unique) if facts else {}
+    recorded = _recorded(store, evidence_graph) if facts else {}
+    org = next((s for s, props in recorded.items() if RDF_TYPE in props and "Organization" in props[RDF_TYPE]), None)
+
     applicable: dict[str, list[str]] = {}
     not_applicable: dict[str, str] = {}
     notations: dict[str, str] = {}
-    for row in rows:
+    decisions: dict[str, dict[str, Decision]] = {}
+    for row in sorted(rows, key=lambda r: str(r["requirement"])):
         iri, notation = str(row["requirement"]), str(row["notation"])
         notations[iri] = notation
         roles = set(str(row.get("roles", "")).split())
         categories = set(str(row.get("categories", "")).split())
-        reasons: list[str] = []
+        mine = conditions.get(iri, [])
+        replaces = any(c.replaces_category for c in mine)
+        trigger = next((flag for p, flag in TRANSPARENCY_TRIGGERS.items() if notation.startswith(p)), None)
+        per_system: dict[str, Decision] = {}
         for system in facts:
             system_categories = system.categories | {CG + "ProhibitedPractice"}  # Art. 5 binds every operator
-            if not (roles & system.roles) or not (categories & system_categories):
+            scope = _scope_words(roles, categories)
+            if not (roles & system.roles):
+                per_system[system.iri] = Decision(False, f"{scope}; {system.name} is not one of those roles", [scope])
                 continue
-            trigger = next((flag for p, flag in TRANSPARENCY_TRIGGERS.items() if notation.startswith(p)), None)
+            if not replaces and not (categories & system_categories):
+                per_system[system.iri] = Decision(
+                    False, f"{scope}; {system.name} is not in that class", [scope], [r.rule for r in system.rules]
+                )
+                continue
             if trigger and trigger not in system.flags:
+                per_system[system.iri] = Decision(
+                    False, f"{notation} covers systems with the '{trigger}' fact; {system.name} has not", [scope]
+                )
                 continue
-            matched_roles = ", ".join(sorted(ROLE_LABELS.get(r, r) for r in roles & system.roles))
-            matched = ", ".join(sorted(CATEGORY_LABELS.get(c, c) for c in categories & system_categories))
-            reasons.append(f"{system.name} ({matched_roles}; {matched})")
+            failed = [c for c in mine if system.iri not in met.get(c.iri, {})]
+            if failed:
+                c = failed[0]
+                per_system[system.iri] = Decision(
+                    False,
+                    f"condition {c.id} ({c.basis}) does not hold: {c.label}; recorded: "
+                    + _quote(c, system.iri, org, recorded),
+                    [f"{c.id} ({c.basis})" for c in failed],
+                    [_quote(c, system.iri, org, recorded) for c in failed],
+                )
+                continue
+            held = [f"{c.id} ({c.basis}): " + "; ".join(met[c.iri][system.iri]) for c in mine]
+            reason = _system_words(system, roles)
+            if held:
+                reason += " — " + "; ".join(held)
+            per_system[system.iri] = Decision(
+                True,
+                reason,
+                [scope, *[f"{c.id} ({c.basis})" for c in mine]],
+                [f for c in mine for f in met[c.iri][system.iri]],
+            )
+        decisions[iri] = per_system
+        reasons = [d.reason for d in per_system.values() if d.applies]
         if reasons:
             applicable[iri] = reasons
         elif not facts:
             not_applicable[iri] = "no AI system in the inventory"
         else:
-            wanted_roles = ", ".join(sorted(ROLE_LABELS.get(r, r) for r in roles)) or "no role"
-            wanted = ", ".join(sorted(CATEGORY_LABELS.get(c, c) for c in categories)) or "no category"
-            not_applicable[iri] = f"binds {wanted_roles} for {wanted} systems; no system in the inventory matches"
-    return Applicability(facts, applicable, not_applicable, notations)
+            scope = _scope_words(roles, categories)
+            if all(d.reason.startswith(scope) for d in per_system.values()):
+                not_applicable[iri] = f"{scope}; no system in the inventory is in that scope"
+            else:
+                not_applicable[iri] = "; ".join(
+                    f"{s.name}: {per_system[s.iri].reason}" for s in sorted(facts, key=lambda s: (s.name, s.iri))
+                )
+    return Applicability(
+        facts, applicable, not_applicable, notations, decisions, {i: levels.get(i, "system") for i in notations}
+    )
 
 
 def classification(store: GraphStore, org_id: str, evidence_graph: str) -> Classification:

@@ -25,12 +25,13 @@ A requirement's status, from its mappings ("requirement REL control"):
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
 from ctrlgraph import catalog, queries
-from ctrlgraph.analysis.classification import applicability
+from ctrlgraph.analysis.classification import Applicability, applicability
 from ctrlgraph.iri import CG
 from ctrlgraph.models import (
     ClosingControl,
@@ -38,6 +39,7 @@ from ctrlgraph.models import (
     FrameworkSummary,
     GapAnalysis,
     RequirementGap,
+    SystemVerdict,
 )
 from ctrlgraph.store.base import GraphStore, Iri, bind
 
@@ -52,6 +54,13 @@ class OrgControl:
     justification: str | None = None
     evidence: dict[str, str] = field(default_factory=dict)  # iri -> label
     problems: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    about: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # evidence iri -> AI systems
+
+    def for_system(self, system: str) -> OrgControl:
+        """The same implementation, with only the evidence about ``system`` (per-system obligations)."""
+        kept = {e: label for e, label in self.evidence.items() if system in self.about.get(e, set())}
+        problems: dict[str, list[str]] = defaultdict(list, {e: self.problems.get(e, []) for e in kept})
+        return OrgControl(self.status, self.justification, kept, problems, defaultdict(set))
 
     def state(self) -> str:
         if self.status == CG + "NotApplicable":
@@ -82,11 +91,13 @@ def control_states(store: GraphStore, evidence_graph: str, report_graph: str, as
             previous = current
             current = OrgControl(status, row.get("justification") and str(row["justification"]))
             if previous is not None:
-                current.evidence, current.problems = previous.evidence, previous.problems
+                current.evidence, current.problems, current.about = previous.evidence, previous.problems, previous.about
             states[control] = current
         if "evidence" in row:
             evidence = str(row["evidence"])
             current.evidence[evidence] = str(row.get("evidenceLabel", evidence))
+            if "system" in row:
+                current.about[evidence].add(str(row["system"]))
             until = row.get("validUntil")
             if until is not None and str(until) < as_of.isoformat():
                 problem = f"expired on {until}"
@@ -109,12 +120,15 @@ def analyse(
     report_graph: str,
     framework_ids: list[str],
     as_of: date | None = None,
+    *,
+    ai_act: Applicability | None = None,
 ) -> GapAnalysis:
     as_of = as_of or date.today()
     known = catalog.framework_iris(store)
     iris = [catalog.resolve_framework(store, f, known) for f in framework_ids]
     states = control_states(store, evidence_graph, report_graph, as_of)
-    ai_act = applicability(store, evidence_graph) if AI_ACT in framework_ids else None
+    if ai_act is None and AI_ACT in framework_ids:
+        ai_act = applicability(store, evidence_graph)
 
     rows = store.select(
         bind(queries.load("org/framework_mappings"), {"frameworks": [Iri(i) for i in iris]}), union_default=True
@@ -139,16 +153,45 @@ def analyse(
 
     results: list[RequirementGap] = []
     for req, entry in sorted(requirements.items(), key=lambda kv: (str(kv[1]["framework"]), kv[1]["order"])):
-        mappings: list[tuple[str, str, str, int]] = entry["mappings"]  # type: ignore[assignment]
+        # Controls in a fixed order (by notation), so reasons read the same on every run.
+        mappings: list[tuple[str, str, str, int]] = sorted(set(entry["mappings"]), key=lambda m: (m[1], m[2]))  # type: ignore[call-overload]
         controls = [
             _control_state(states.get(iri), notation, rel, strength) for iri, notation, rel, strength in mappings
         ]
         status, reason = requirement_status(controls)
+        level: str | None = None
+        verdicts: list[SystemVerdict] = []
         if ai_act is not None and entry["framework"] == AI_ACT:
+            level = ai_act.levels.get(req, "system")
             if req in ai_act.not_applicable:
                 status, reason = "not applicable", "AI Act: " + ai_act.not_applicable[req]
-            elif req in ai_act.applicable:
+            elif req in ai_act.applicable and level == "organization":
                 reason += " — applies to: " + "; ".join(ai_act.applicable[req])
+            elif req in ai_act.applicable:
+                decisions = ai_act.decisions[req]
+                for system in ai_act.applying_systems(req):
+                    mine = [
+                        _control_state(
+                            states[iri].for_system(system.iri) if iri in states else None, notation, rel, strength
+                        )
+                        for iri, notation, rel, strength in mappings
+                    ]
+                    s_status, s_reason = requirement_status(mine)
+                    verdicts.append(
+                        SystemVerdict(
+                            system=system.iri,
+                            name=system.name,
+                            status=s_status,
+                            reason=f"{s_reason} — applies: {decisions[system.iri].reason}",
+                            controls=mine,
+                        )
+                    )
+                verdicts.sort(key=lambda v: (v.name, v.system))
+                status = max((v.status for v in verdicts), key=lambda s: WORST.get(s, 0))
+                reason = "judged per system with the evidence about it — " + " | ".join(
+                    f"{v.name}: {v.status}: {v.reason}" for v in verdicts
+                )
+        blocking, note = audit_weight(str(entry["framework"]), str(entry["notation"]), status)
         results.append(
             RequirementGap(
                 framework=str(entry["framework"]),
@@ -157,6 +200,10 @@ def analyse(
                 status=status,
                 reason=reason,
                 controls=controls,
+                level=level,
+                systems=verdicts,
+                certification_blocking=blocking,
+                audit_note=note,
             )
         )
     return GapAnalysis(
@@ -166,6 +213,30 @@ def analyse(
         requirements=results,
         closes_most=_closes_most(store, results),
     )
+
+
+#: How bad a per-system verdict is, to pick the requirement's overall status.
+WORST = {"met": 1, "partial": 2, "invalid": 3, "gap": 4}
+ISO_MSS = {"iso42001-2023", "iso27001-2022", "iso9001-2015", "iso-hs"}
+MANDATORY_CLAUSE = re.compile(r"^(4|5|6|7|8|9|10)(\.|$)")
+OPEN = {"gap", "invalid", "partial"}
+
+
+def audit_weight(framework: str, notation: str, status: str) -> tuple[bool, str | None]:
+    """(certification-blocking, note): a gap on a mandatory clause 4-10 of an ISO management-system
+    standard is a major nonconformity; an Annex A control only counts if the SoA includes it."""
+    if framework not in ISO_MSS or status not in OPEN:
+        return False, None
+    if MANDATORY_CLAUSE.match(notation):
+        if status == "partial":
+            return False, "mandatory clause (4-10) partly met: expect a minor nonconformity or an observation"
+        return True, "mandatory clause (4-10): certification-blocking (major nonconformity at audit)"
+    if notation.startswith("A."):
+        return False, (
+            "Annex A control: blocks certification only if the Statement of Applicability includes it; "
+            "exclude it there with a justification or implement it"
+        )
+    return False, None
 
 
 def _control_state(org: OrgControl | None, notation: str, relationship: str, strength: int) -> ControlState:
@@ -219,7 +290,14 @@ def requirement_status(controls: list[ControlState]) -> tuple[str, str]:
                 "(intersecting or single superset mappings): it needs measures beyond the common controls"
             )
         return "partial", reason
-    return "gap", f"nothing in place; would be closed by {names(covering or controls)}"
+    if covering:
+        return "gap", f"nothing in place; would be closed by {names(covering)}"
+    if len(supersets) >= 2:
+        return "gap", f"nothing in place; would be closed by {names(supersets)} together (each covers part)"
+    return "gap", (
+        f"nothing in place; no single common control closes it: {names(controls)} each cover part of it "
+        "(intersecting or superset mappings), and measures beyond them are needed"
+    )
 
 
 def _summary(framework: str, results: list[RequirementGap]) -> FrameworkSummary:

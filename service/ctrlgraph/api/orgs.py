@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from ctrlgraph.analysis import classification as classification_mod
 from ctrlgraph.analysis import gaps as gaps_mod
 from ctrlgraph.analysis import kpis as kpis_mod
+from ctrlgraph.analysis import systems as systems_mod
 from ctrlgraph.api.auth import RequiredPrincipal, require
 from ctrlgraph.api.body import read_body
 from ctrlgraph.api.deps import StoreDep
@@ -32,6 +33,8 @@ from ctrlgraph.models import (
     Kpis,
     Organization,
     RequirementGap,
+    SystemObligations,
+    SystemOut,
     ValidationReport,
     ValidationResult,
     WriteResult,
@@ -497,6 +500,41 @@ def get_kpis(
         list(dict.fromkeys(framework or DEFAULT_FRAMEWORKS)),
         as_of,
     )
+
+
+@router.get("/orgs/{org}/systems", response_model=list[SystemOut])
+def get_systems(
+    org: str,
+    store: StoreDep,
+    principal: RequiredPrincipal,
+    as_of: Annotated[date | None, Query(description="Judge evidence as of this date (default today)")] = None,
+) -> list[SystemOut]:
+    """The AI system inventory: each system's id, roles, AI Act class (with the rules and facts used)
+    and how many AI Act obligations are met, partial, gap, invalid or not applicable for it."""
+    require(principal, "read", org)
+    _org(store, org)
+    return systems_mod.list_systems(store, org, repository.evidence_graph(org), repository.report_graph(org), as_of)
+
+
+@router.get("/orgs/{org}/systems/{system_id}/obligations", response_model=SystemObligations)
+def get_system_obligations(
+    org: str,
+    system_id: str,
+    store: StoreDep,
+    principal: RequiredPrincipal,
+    as_of: Annotated[date | None, Query(description="Judge evidence as of this date (default today)")] = None,
+) -> SystemObligations:
+    """Every assessable AI Act provision for one AI system: those that apply (why: role, class, the
+    applicability conditions and the facts they used; status judged with the evidence about this
+    system), then those that do not, with the rule that excludes them."""
+    require(principal, "read", org)
+    _org(store, org)
+    try:
+        return systems_mod.system_obligations(
+            store, org, repository.evidence_graph(org), repository.report_graph(org), system_id, as_of
+        )
+    except systems_mod.UnknownSystem as exc:
+        raise HTTPException(404, str(exc)) from exc
 
 
 @router.get("/orgs", response_model=list[Organization], tags=["administration"])

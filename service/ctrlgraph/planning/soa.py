@@ -80,7 +80,10 @@ class _Served:
 def _served_by_control(requirements: Sequence[RequirementGap]) -> dict[str, list[_Served]]:
     served: dict[str, list[_Served]] = defaultdict(list)
     for r in requirements:
-        applies = r.reason.split(APPLIES_TO, 1)[1] if APPLIES_TO in r.reason else None
+        if r.systems:  # judged per AI system: the systems it applies to
+            applies: str | None = ", ".join(v.name for v in r.systems)
+        else:
+            applies = r.reason.split(APPLIES_TO, 1)[1] if APPLIES_TO in r.reason else None
         for c in r.controls:
             served[c.control].append(_Served(r.framework, r.notation, c.relationship, r.status, applies))
     return served
