@@ -101,8 +101,31 @@ def test_classification(demo: TestClient) -> None:
 def test_kpis_hand_checked(demo: TestClient) -> None:
     k = demo.get("/v1/orgs/acme/kpis", params={"as_of": AS_OF}, headers=H).json()
     assert k["ai_systems"] == 2
-    assert k["risk_assessment_coverage"] == 50.0  # CreditLens assessed, HelpDesk not
-    assert k["risks"] == 3 and k["risk_treatment_implementation"] == 66.7  # 2 of 3 treated
+    # only the high-risk CreditLens needs a risk assessment, and has a current one (not 1 of 2 systems)
+    assert k["risk_assessment_coverage"] == 100.0
+    coverage = k["indicators"]["risk_assessment_coverage"]
+    assert (coverage["numerator"], coverage["denominator"], coverage["missing"]) == (1, 1, [])
+    assert "CreditLens" in coverage["rule"] and "high-risk" in coverage["definition"]
+    assert k["risks"] == 4 and k["risk_treatment_implementation"] == 75.0  # 3 of 4 treated
+    treatment = k["indicators"]["risk_treatment_implementation"]
+    assert (treatment["numerator"], treatment["denominator"], treatment["missing"]) == (3, 4, ["explainability"])
+    assert "from detection" in k["indicators"]["mean_time_to_resolve_hours"]["definition"]
+    # residual risk: bias medium after treatment, drift low, explainability untreated medium <= accepted medium
+    assert k["residual_risk_within_threshold"] == 100.0
+    systems = {s["name"]: s for s in k["systems"]}
+    credit = systems["CreditLens"]
+    assert (credit["residual_risk"], credit["accepted_risk"], credit["residual_within_threshold"]) == (
+        "medium",
+        "medium",
+        True,
+    )
+    measures = {m["measure"]: m for m in credit["measures"]}
+    assert measures["demographic parity difference"]["within_threshold"] is False  # 0.08 > 0.05
+    assert measures["accuracy"]["within_threshold"] is True  # AUC 0.84 >= 0.80
+    assert measures["equalized odds difference"]["within_threshold"] is None
+    assert "not measured" in measures["robustness"]["reason"]
+    assert systems["HelpDesk Assistant"]["measures"] == []  # not high-risk: nothing expected
+    assert systems["HelpDesk Assistant"]["residual_within_threshold"] is True  # low <= medium
     assert k["incidents"] == 2
     assert k["mean_time_to_detect_hours"] == 13.0  # (2 h + 24 h) / 2
     assert k["mean_time_to_respond_hours"] == 2.0  # (1 h + 3 h) / 2

@@ -361,6 +361,10 @@ class RequirementGap(BaseModel):
         "the Statement of Applicability (see the SoA); AI Act obligations are legal duties, not certification clauses",
     )
     audit_note: str | None = Field(default=None, description="How the verdict weighs at a certification audit")
+    exclusion: str | None = Field(
+        default=None,
+        description="The organization's own justification when it excludes this requirement (cg:RequirementExclusion)",
+    )
 
 
 class FrameworkSummary(BaseModel):
@@ -390,21 +394,92 @@ class GapAnalysis(BaseModel):
     closes_most: list[ClosingControl]
 
 
+#: KPI definitions: shown in the OpenAPI schema and repeated in every response (Kpis.indicators).
+KPI_DEFINITIONS: dict[str, str] = {
+    "risk_assessment_coverage": "% of the AI systems that need a risk assessment which have a current one. "
+    "Need one: systems classified high-risk (AI Act Art. 9; ISO/IEC 42001 8.2 asks it of every system in scope, "
+    "the seed's KPI counts high-risk ones). Current: the latest assessment's cg:nextReviewOn has not passed, or, "
+    "without one, it was performed within the last 365 days. Numerator: such systems with a current assessment; "
+    "denominator: systems that need one; null when no system needs one.",
+    "risk_treatment_implementation": "% of identified risks (cg:Risk) with at least one risk treatment whose "
+    "status is cg:TreatmentImplemented. Null when no risk is recorded.",
+    "mean_time_to_detect_hours": "Mean of cg:detectedAt - cg:occurredAt in hours, over incidents with both times. "
+    "Null when there is none.",
+    "mean_time_to_respond_hours": "Mean of cg:respondedAt - cg:detectedAt in hours (from detection to the start "
+    "of the response), over incidents with both times. Null when there is none.",
+    "mean_time_to_resolve_hours": "Mean of cg:resolvedAt - cg:detectedAt in hours (measured from detection, not "
+    "from occurrence), over incidents with both times. Null when there is none.",
+    "metrics_out_of_threshold": "Number of metrics whose cg:measuredValue is outside cg:threshold (below an "
+    "'at least' threshold, above an 'at most' one), out of all recorded metrics.",
+    "residual_risk_within_threshold": "% of AI systems with assessed risks whose highest residual risk level "
+    "(cg:residualRiskLevel, else cg:riskLevel when no residual level is recorded) does not exceed the accepted "
+    "threshold (cg:riskAcceptanceThreshold of the system, else of the organization). Null when no system has "
+    "both assessed risks and a threshold.",
+    "documentation_completeness": "Per documentation tier: expected document kinds (ontology/evidence.ttl) present "
+    "with an approval date and not overdue for review, over the expected kinds; null for a tier with no expected "
+    "kind.",
+}
+
+
+class Indicator(BaseModel):
+    name: str
+    definition: str = Field(description="How the indicator is computed (see also the Kpis field descriptions)")
+    unit: str = Field(description="% | hours | count")
+    value: float | None = Field(description="Null when there is nothing to measure (see reason)")
+    numerator: int | None = None
+    denominator: int | None = None
+    missing: list[str] = Field(
+        default_factory=list, description="What is in the denominator but not the numerator (e.g. systems)"
+    )
+    rule: str = Field(description="Which items are counted, and why")
+    reason: str | None = Field(default=None, description="Why the value is null")
+
+
 class MetricOut(BaseModel):
     name: str
     system: str | None = None
     kind: str | None = None
+    measure: str | None = Field(
+        default=None,
+        description="demographic parity difference | equalized odds difference | accuracy | robustness",
+    )
     threshold: float
     direction: str
     value: float
     within_threshold: bool
 
 
+class MeasureOut(BaseModel):
+    measure: str = Field(
+        description="demographic parity difference | equalized odds difference | accuracy | robustness"
+    )
+    metric: str | None = Field(default=None, description="The metric recorded for it")
+    value: float | None = None
+    threshold: float | None = None
+    direction: str | None = None
+    within_threshold: bool | None = Field(default=None, description="Null when not measured")
+    reason: str | None = Field(default=None, description="Why there is no value")
+
+
+class SystemKpis(BaseModel):
+    system: str
+    name: str
+    high_risk: bool
+    residual_risk: str | None = Field(description="Highest residual risk level of the system's assessed risks")
+    accepted_risk: str | None = Field(description="Accepted threshold (the system's, else the organization's)")
+    residual_within_threshold: bool | None = Field(description="Null when risks or the threshold are missing")
+    residual_reason: str
+    measures: list[MeasureOut] = Field(
+        description="Fairness (demographic parity difference, equalized odds difference), accuracy and robustness "
+        "against their thresholds; a high-risk system lacking one lists it as not measured"
+    )
+
+
 class TierCompleteness(BaseModel):
     tier: str
     expected: int = Field(description="Expected document kinds of this tier (ontology/evidence.ttl)")
     present: int = Field(description="Expected kinds present, approved and not overdue for review")
-    percent: float
+    percent: float | None = Field(description="present / expected × 100; null when nothing is expected")
     documents: int = Field(description="All documents of this tier")
 
 
@@ -412,17 +487,31 @@ class Kpis(BaseModel):
     organization: str
     as_of: str
     ai_systems: int
-    risk_assessment_coverage: float = Field(description="% of AI systems with a current risk assessment")
+    risk_assessment_coverage: float | None = Field(description=KPI_DEFINITIONS["risk_assessment_coverage"])
     risks: int
-    risk_treatment_implementation: float = Field(description="% of identified risks with an implemented treatment")
+    risk_treatment_implementation: float | None = Field(description=KPI_DEFINITIONS["risk_treatment_implementation"])
     incidents: int
-    mean_time_to_detect_hours: float | None = None
-    mean_time_to_respond_hours: float | None = None
-    mean_time_to_resolve_hours: float | None = None
+    mean_time_to_detect_hours: float | None = Field(
+        default=None, description=KPI_DEFINITIONS["mean_time_to_detect_hours"]
+    )
+    mean_time_to_respond_hours: float | None = Field(
+        default=None, description=KPI_DEFINITIONS["mean_time_to_respond_hours"]
+    )
+    mean_time_to_resolve_hours: float | None = Field(
+        default=None, description=KPI_DEFINITIONS["mean_time_to_resolve_hours"]
+    )
     metrics: list[MetricOut]
-    metrics_out_of_threshold: int
-    documentation: list[TierCompleteness]
+    metrics_out_of_threshold: int = Field(description=KPI_DEFINITIONS["metrics_out_of_threshold"])
+    residual_risk_within_threshold: float | None = Field(
+        default=None, description=KPI_DEFINITIONS["residual_risk_within_threshold"]
+    )
+    documentation: list[TierCompleteness] = Field(description=KPI_DEFINITIONS["documentation_completeness"])
     percent_met: dict[str, float] = Field(description="% of applicable requirements met, per framework")
+    indicators: dict[str, Indicator] = Field(
+        default_factory=dict,
+        description="Each KPI above with its definition, numerator, denominator, what is missing and the rule",
+    )
+    systems: list[SystemKpis] = Field(default_factory=list, description="Per-AI-system KPIs")
 
 
 class EvidenceVersionOut(BaseModel):

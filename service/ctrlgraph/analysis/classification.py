@@ -59,11 +59,16 @@ class SystemFacts:
     categories: set[str] = field(default_factory=set)
     flags: set[str] = field(default_factory=set)
     rules: list[RuleApplied] = field(default_factory=list)
+    stage: str | None = None
 
     @property
     def display_categories(self) -> set[str]:
         """Categories to show: minimal only when nothing else applies."""
         return (self.categories - {CG + "MinimalRisk"}) or {CG + "MinimalRisk"}
+
+    @property
+    def retired(self) -> bool:
+        return self.stage == CG + "RetiredStage"
 
     @property
     def high_risk(self) -> bool:
@@ -81,7 +86,8 @@ def _notation_of(iri: object) -> str:
 
 def classify_system(row: Row) -> SystemFacts:
     roles = {r for r in str(row.get("roles", "")).split() if r}
-    facts = SystemFacts(str(row["system"]), str(row["name"]), roles)
+    stage = str(row["stage"]) if "stage" in row else None
+    facts = SystemFacts(str(row["system"]), str(row["name"]), roles, stage=stage)
     role_names = ", ".join(sorted(ROLE_LABELS.get(r, r) for r in roles)) or "none recorded"
     for flag in ("interacts", "synthetic", "emotion", "deepfake", "profiles", "safety", "gpai", "systemic"):
         if _true(row, flag):

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ctrlgraph import catalog, queries
-from ctrlgraph.analysis.classification import Applicability, applicability
+from ctrlgraph.analysis.classification import Applicability, applicability, systems
 from ctrlgraph.iri import CG
 from ctrlgraph.models import (
     ClosingControl,
@@ -41,7 +41,7 @@ from ctrlgraph.models import (
     RequirementGap,
     SystemVerdict,
 )
-from ctrlgraph.store.base import GraphStore, Iri, bind
+from ctrlgraph.store.base import GraphStore, Iri, Row, bind
 
 AI_ACT = "eu-ai-act-2024"
 COVERS = {"equal", "subset of"}
@@ -55,23 +55,40 @@ class OrgControl:
     evidence: dict[str, str] = field(default_factory=dict)  # iri -> label
     problems: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     about: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # evidence iri -> AI systems
+    #: AI systems in scope with no valid evidence, when all the control's evidence is about single systems
+    missing_systems: list[str] = field(default_factory=list)
+    elsewhere_only: bool = False
 
     def for_system(self, system: str) -> OrgControl:
         """The same implementation, with only the evidence about ``system`` (per-system obligations)."""
         kept = {e: label for e, label in self.evidence.items() if system in self.about.get(e, set())}
         problems: dict[str, list[str]] = defaultdict(list, {e: self.problems.get(e, []) for e in kept})
-        return OrgControl(self.status, self.justification, kept, problems, defaultdict(set))
+        copy = OrgControl(self.status, self.justification, kept, problems, defaultdict(set))
+        # Evidence only about other systems: for this system the control is not in place at all.
+        copy.elsewhere_only = bool(self.evidence) and not kept
+        return copy
 
     def state(self) -> str:
         if self.status == CG + "NotApplicable":
             return "not applicable"
         if self.status == CG + "Planned":
             return "planned"
+        if self.elsewhere_only:
+            return "absent"
         if not self.evidence:
             return "unevidenced"
         if any(not self.problems.get(e) for e in self.evidence):
-            return "in place"
+            return "in place for some systems" if self.missing_systems else "in place"
         return "invalid"
+
+    def mark_missing_systems(self, inventory: dict[str, str]) -> None:
+        """A control proved only by evidence about single AI systems (risk assessments, logs...) is in place
+        for those systems only: note the systems in scope without valid evidence."""
+        valid = [e for e in self.evidence if not self.problems.get(e)]
+        if not valid or any(not self.about.get(e) for e in valid):
+            return  # no valid evidence, or some of it is organization-wide
+        covered = {s for e in valid for s in self.about[e]}
+        self.missing_systems = sorted(name for iri, name in inventory.items() if iri not in covered)
 
 
 def control_states(store: GraphStore, evidence_graph: str, report_graph: str, as_of: date) -> dict[str, OrgControl]:
@@ -106,7 +123,64 @@ def control_states(store: GraphStore, evidence_graph: str, report_graph: str, as
             for message in results.get(evidence, []):
                 if message not in current.problems[evidence]:
                     current.problems[evidence].append(message)
+    add_records(store, evidence_graph, as_of, states)
     return states
+
+
+RECORD_DAYS = 365  # audits, reviews, trainings and assessments without a review date count for a year
+
+
+def record_problem(row: Row, as_of: date) -> str | None:
+    """Why a record does not (or no longer) prove its control, or None when it is current."""
+    today = as_of.isoformat()
+    year_ago = date.fromordinal(as_of.toordinal() - RECORD_DAYS).isoformat()
+    kind = str(row["kind"]).rsplit("#", 1)[-1]
+    review, performed = row.get("review"), row.get("performed")
+    if "approved" in row or kind.endswith(("Policy", "Procedure")):  # a document of an expected kind
+        if row.get("approved") is None:
+            return "not approved (record cg:approvedOn)"
+        if review is not None and str(review) < today:
+            return f"review overdue since {review}"
+        return None
+    if kind == "Incident":
+        return None if row.get("responded") is not None else "no response recorded (cg:respondedAt)"
+    if review is not None:
+        return f"review overdue since {review}" if str(review) < today else None
+    if performed is not None and str(performed) < year_ago:
+        return f"performed on {performed}, more than a year ago"
+    return None
+
+
+def add_records(store: GraphStore, evidence_graph: str, as_of: date, states: dict[str, OrgControl]) -> None:
+    """Records of the kinds ontology/evidence.ttl declares (cg:evidencesControl) count as evidence of
+    their control on their own: recording the audit, review, assessment, training or document is enough."""
+    for row in store.select(bind(queries.load("org/records"), {"evidence": Iri(evidence_graph)})):
+        control, record = str(row["control"]), str(row["record"])
+        current = states.get(control)
+        if current is None:
+            current = states[control] = OrgControl(CG + "Operational")
+        elif current.status == CG + "NotApplicable":
+            continue  # an exclusion stands
+        elif current.status == CG + "Planned":
+            current.status = CG + "Implemented"  # the record shows it operating
+        when = row.get("performed") or row.get("approved")
+        label = f"{row['kindLabel']} '{row.get('label', record.rsplit('/', 1)[-1])}'" + (f" ({when})" if when else "")
+        current.evidence[record] = label
+        if "system" in row:
+            current.about[record].add(str(row["system"]))
+        problem = record_problem(row, as_of)
+        if problem and problem not in current.problems[record]:
+            current.problems[record].append(problem)
+
+
+def requirement_exclusions(store: GraphStore, evidence_graph: str) -> dict[str, str]:
+    """Requirement IRI -> the organization's justification for excluding it."""
+    text = bind(queries.load("org/requirement_exclusions"), {"evidence": Iri(evidence_graph)})
+    found: dict[str, list[str]] = defaultdict(list)
+    for row in store.select(text):
+        who = f" (decided by {row['owner']})" if "owner" in row else ""
+        found[str(row["requirement"])].append(str(row["justification"]) + who)
+    return {req: "; ".join(texts) for req, texts in found.items()}
 
 
 def _rank(status: str) -> int:
@@ -129,6 +203,9 @@ def analyse(
     states = control_states(store, evidence_graph, report_graph, as_of)
     if ai_act is None and AI_ACT in framework_ids:
         ai_act = applicability(store, evidence_graph)
+    inventory = {s.iri: s.name for s in (ai_act.systems if ai_act else systems(store, evidence_graph)) if not s.retired}
+    for state in states.values():
+        state.mark_missing_systems(inventory)
 
     rows = store.select(
         bind(queries.load("org/framework_mappings"), {"frameworks": [Iri(i) for i in iris]}), union_default=True
@@ -151,6 +228,7 @@ def analyse(
                 (str(row["control"]), str(row["controlNotation"]), str(row["relationship"]), int(row["strength"]))
             )
 
+    exclusions = requirement_exclusions(store, evidence_graph)
     results: list[RequirementGap] = []
     for req, entry in sorted(requirements.items(), key=lambda kv: (str(kv[1]["framework"]), kv[1]["order"])):
         # Controls in a fixed order (by notation), so reasons read the same on every run.
@@ -191,6 +269,8 @@ def analyse(
                 reason = "judged per system with the evidence about it — " + " | ".join(
                     f"{v.name}: {v.status}: {v.reason}" for v in verdicts
                 )
+        if req in exclusions:
+            status, reason = "not applicable", f"excluded by the organization: {exclusions[req]}"
         blocking, note = audit_weight(str(entry["framework"]), str(entry["notation"]), status)
         results.append(
             RequirementGap(
@@ -204,6 +284,7 @@ def analyse(
                 systems=verdicts,
                 certification_blocking=blocking,
                 audit_note=note,
+                exclusion=exclusions.get(req),
             )
         )
     return GapAnalysis(
@@ -215,6 +296,7 @@ def analyse(
     )
 
 
+SOME_SYSTEMS = "in place for some systems"
 #: How bad a per-system verdict is, to pick the requirement's overall status.
 WORST = {"met": 1, "partial": 2, "invalid": 3, "gap": 4}
 ISO_MSS = {"iso42001-2023", "iso27001-2022", "iso9001-2015", "iso-hs"}
@@ -243,6 +325,8 @@ def _control_state(org: OrgControl | None, notation: str, relationship: str, str
     if org is None:
         return ControlState(control=notation, relationship=relationship, strength=strength, state="absent")
     problems = [f"{org.evidence[e]}: {p}" for e, ps in org.problems.items() for p in ps if e in org.evidence]
+    if org.missing_systems and org.state() == "in place for some systems":
+        problems.append("no current evidence about: " + ", ".join(org.missing_systems))
     return ControlState(
         control=notation,
         relationship=relationship,
@@ -275,11 +359,17 @@ def requirement_status(controls: list[ControlState]) -> tuple[str, str]:
         return "invalid", f"{names(invalid)} in place but evidence does not count: " + "; ".join(
             p for c in invalid for p in c.problems
         )
-    touched = [c for c in controls if c.state in ("in place", "unevidenced", "invalid")]
+    touched = [c for c in controls if c.state in ("in place", "unevidenced", "invalid", SOME_SYSTEMS)]
     if touched:
         missing = [c for c in controls if c not in in_place and c.state != "not applicable"]
         unevidenced = [c for c in touched if c.state == "unevidenced"]
+        some = [c for c in touched if c.state == SOME_SYSTEMS]
         reason = f"in place: {names(in_place) or 'none with valid evidence'}"
+        if some:
+            reason += "; in place for some AI systems only: " + "; ".join(
+                f"{c.control} ({', '.join(p for p in c.problems if p.startswith('no current evidence about'))})"
+                for c in some
+            )
         if unevidenced:
             reason += f"; without evidence: {names(unevidenced)}"
         if missing:

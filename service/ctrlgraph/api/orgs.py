@@ -454,7 +454,7 @@ def get_gaps(
     result = gaps_mod.analyse(
         store, org, repository.evidence_graph(org), repository.report_graph(org), frameworks, as_of
     )
-    header = ["framework", "notation", "title", "status", "reason", "controls"]
+    header = ["framework", "notation", "title", "status", "reason", "controls", "certification blocking"]
 
     def row(r: RequirementGap) -> list[object]:
         return [
@@ -464,6 +464,7 @@ def get_gaps(
             r.status,
             r.reason,
             " ".join(f"{c.control}:{c.state}" for c in r.controls),
+            "yes" if r.certification_blocking else "no",
         ]
 
     if format == "xlsx" or (format is None and XLSX in request.headers.get("accept", "")):

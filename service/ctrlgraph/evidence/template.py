@@ -30,7 +30,7 @@ from ctrlgraph.paths import ontology_dir
 class Column:
     name: str
     prop: str
-    kind: str  # string | date | datetime | bool | decimal | enum | ref:<sheet> | control | aiact
+    kind: str  # string | date | datetime | bool | decimal | enum | ref:<sheet> | control | aiact | requirement
     required: bool = False
     multi: bool = False
 
@@ -41,7 +41,18 @@ def _c(name: str, prop: str, kind: str = "string", required: bool = False, multi
 
 LABEL = str(RDFS.label)
 KINDS: dict[str, tuple[str, list[Column]]] = {
-    "organization": ("Organization", [_c("name", LABEL, required=True), _c("aims_scope", "aimsScope")]),
+    "organization": (
+        "Organization",
+        [
+            _c("name", LABEL, required=True),
+            _c("aims_scope", "aimsScope"),
+            _c("legal_form", "legalForm", "enum"),
+            _c("established_in_union", "establishedInUnion", "bool"),
+            _c("regulated_financial_institution", "regulatedFinancialInstitution", "bool"),
+            _c("sector", "sector"),
+            _c("risk_acceptance_threshold", "riskAcceptanceThreshold", "enum"),
+        ],
+    ),
     "ai_systems": (
         "AISystem",
         [
@@ -64,6 +75,12 @@ KINDS: dict[str, tuple[str, list[Column]]] = {
             _c("generates_deep_fakes", "generatesDeepFakes", "bool"),
             _c("is_gpai_model", "isGpaiModel", "bool"),
             _c("gpai_systemic_risk", "gpaiSystemicRisk", "bool"),
+            _c("annex_i_product_legislation", "annexIProductLegislation", "aiact"),
+            _c("art6_3_ground", "art6_3Ground", "aiact"),
+            _c("remote_biometric_identification", "remoteBiometricIdentification", "enum"),
+            _c("law_enforcement_use", "lawEnforcementUse", "bool"),
+            _c("used_at_workplace", "usedAtWorkplace", "bool"),
+            _c("risk_acceptance_threshold", "riskAcceptanceThreshold", "enum"),
         ],
     ),
     "documents": (
@@ -108,7 +125,14 @@ KINDS: dict[str, tuple[str, list[Column]]] = {
             _c("identifies_risks", "identifiesRisk", "ref:risks", multi=True),
         ],
     ),
-    "risks": ("Risk", [_c("description", LABEL, required=True), _c("level", "riskLevel", "enum")]),
+    "risks": (
+        "Risk",
+        [
+            _c("description", LABEL, required=True),
+            _c("level", "riskLevel", "enum"),
+            _c("residual_level", "residualRiskLevel", "enum"),
+        ],
+    ),
     "treatments": (
         "RiskTreatment",
         [
@@ -139,6 +163,7 @@ KINDS: dict[str, tuple[str, list[Column]]] = {
             _c("name", LABEL, required=True),
             _c("about_system", "aboutSystem", "ref:ai_systems"),
             _c("kind", "metricKind", "enum"),
+            _c("measure", "metricMeasure", "enum"),
             _c("threshold", "threshold", "decimal"),
             _c("direction", "thresholdDirection", "enum"),
             _c("measured_value", "measuredValue", "decimal"),
@@ -156,6 +181,22 @@ KINDS: dict[str, tuple[str, list[Column]]] = {
         ],
     ),
     "reviews": ("ManagementReview", [_c("title", LABEL), _c("performed_on", "performedOn", "date")]),
+    "trainings": (
+        "TrainingRecord",
+        [
+            _c("title", LABEL, required=True),
+            _c("performed_on", "performedOn", "date", required=True),
+            _c("about_system", "aboutSystem", "ref:ai_systems"),
+        ],
+    ),
+    "exclusions": (
+        "RequirementExclusion",
+        [
+            _c("requirement", "excludesRequirement", "requirement", required=True),
+            _c("justification", "justification", required=True),
+            _c("owner", "owner"),
+        ],
+    ),
 }
 
 
@@ -332,6 +373,11 @@ def _convert(column: Column, value: str, base: str, ids: dict[str, set[str]]) ->
         return URIRef(control_iri(value.upper()))
     if kind == "aiact":
         return URIRef(requirement_iri("eu-ai-act-2024", value))
+    if kind == "requirement":  # "iso27001-2022 A.7.4"
+        framework, _, notation = value.partition(" ")
+        if not notation.strip():
+            raise ValueError(f"{value!r} is not '<framework id> <notation>', e.g. 'iso27001-2022 A.7.4'")
+        return URIRef(requirement_iri(framework, notation.strip()))
     if kind.startswith("ref:"):
         sheet = kind[4:]
         if value not in ids.get(sheet, set()):

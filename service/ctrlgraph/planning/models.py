@@ -47,6 +47,15 @@ class Uncoverable(BaseModel):
     controls: list[str] = Field(default_factory=list, description="Mapped controls that would contribute, if any")
 
 
+class SystemEvidenceNeed(BaseModel):
+    framework: str
+    notation: str
+    title: str
+    systems: list[str] = Field(description="The AI systems without valid evidence for it")
+    controls: list[str] = Field(description="The controls to evidence for those systems")
+    action: str
+
+
 class PlannedControl(BaseModel):
     notation: str
     title: str
@@ -180,6 +189,11 @@ class SoaEntry(BaseModel):
     )
     verdict: str = Field(description="The gap analysis verdict (met / partial / gap / invalid / not applicable)")
     reason: str = Field(description="The gap analysis reason")
+    certification_blocking: bool = Field(
+        default=False,
+        description="Included in the SoA but not implemented (gap) or without valid evidence (invalid): a "
+        "nonconformity at a certification audit. Excluded controls never block",
+    )
     controls: list[SoaControl]
 
 
@@ -232,6 +246,11 @@ class RoadmapStep(BaseModel):
     evidence: list[str] = Field(description="Evidence expected (cg:evidenceExpected)")
     problems: list[str] = Field(default_factory=list, description="Why current evidence does not count")
     findings: list[str] = Field(default_factory=list, description="Open internal-audit findings about the control")
+    closes_blocking: list[str] = Field(
+        default_factory=list,
+        description="framework:notation of the certification-blocking requirements (gaps on mandatory clauses "
+        "4-10) this step closes: do these before the certification audit",
+    )
 
 
 class RoadmapPhase(BaseModel):
@@ -254,6 +273,11 @@ class Roadmap(BaseModel):
     phases: list[RoadmapPhase]
     uncoverable: list[Uncoverable] = Field(
         description="Open requirements no common control closes: they need measures outside the control set"
+    )
+    system_evidence: list[SystemEvidenceNeed] = Field(
+        default_factory=list,
+        description="Open AI Act obligations judged per system whose controls are in place for the organization "
+        "but not shown for these systems: collect evidence about each system (cg:aboutSystem)",
     )
 
 

@@ -21,7 +21,7 @@ from ctrlgraph.analysis import gaps
 from ctrlgraph.evidence import repository
 from ctrlgraph.planning import OPEN_STATUSES, coverage
 from ctrlgraph.planning.coverage import ControlInfo
-from ctrlgraph.planning.models import DocumentToProduce, Roadmap, RoadmapPhase, RoadmapStep
+from ctrlgraph.planning.models import DocumentToProduce, Roadmap, RoadmapPhase, RoadmapStep, SystemEvidenceNeed
 from ctrlgraph.planning.plan import effort_of, optimise
 from ctrlgraph.reference import term_names
 from ctrlgraph.store.base import GraphStore, Iri, bind
@@ -31,6 +31,7 @@ ACTIONS = {
     "planned": "complete the planned implementation",
     "unevidenced": "collect evidence",
     "invalid": "renew evidence",
+    "in place for some systems": "extend to every AI system in scope",
 }
 #: Words by which an evidence-expected item names a document of a tier.
 TIER_WORDS = {
@@ -89,6 +90,7 @@ def roadmap(
     as_of = as_of or date.today()
     analysis = gaps.analyse(store, org, repository.evidence_graph(org), repository.report_graph(org), frameworks, as_of)
     requirements = coverage.from_gap_analysis(analysis)
+    blocking = {f"{r.framework}:{r.notation}" for r in analysis.requirements if r.certification_blocking}
     states = coverage.org_control_states(analysis)
     controls = coverage.load_controls(store)
     open_requirements = [r for r in requirements if r.status in OPEN_STATUSES]
@@ -160,6 +162,7 @@ def roadmap(
                 evidence=list(info.evidence_expected) if info else [],
                 problems=states[c].problems if c in states else [],
                 findings=findings.get(c, []),
+                closes_blocking=[f"{r.framework}:{r.notation}" for r in closed_now if r.key in blocking],
             )
         )
     phase_order = {phase_of(s.control)[1]: phase_of(s.control)[0] for s in steps}
@@ -180,6 +183,34 @@ def roadmap(
                     tiers[d.tier] += 1
         p.documents = {t: tiers[t] for t in sorted(tiers, key=lambda t: coverage.TIER_ORDER.get(t, 9))}
     closed_total = {r.key for reqs in potential.values() for r in reqs}
+    uncoverable = planned.uncoverable(frameworks)
+    placed = closed_total | {f"{u.framework}:{u.notation}" for u in uncoverable}
+    system_evidence: list[SystemEvidenceNeed] = []
+    for r in analysis.requirements:
+        key = f"{r.framework}:{r.notation}"
+        if key in placed or r.status not in OPEN_STATUSES or not r.systems:
+            continue
+        open_systems = [v for v in r.systems if v.status in OPEN_STATUSES]
+        controls = sorted(
+            {
+                c.control
+                for v in open_systems
+                for c in v.controls
+                if c.state != "in place" and c.state != "not applicable"
+            }
+        )
+        names = [v.name for v in open_systems]
+        system_evidence.append(
+            SystemEvidenceNeed(
+                framework=r.framework,
+                notation=r.notation,
+                title=r.title,
+                systems=names,
+                controls=controls,
+                action=f"show {', '.join(controls)} working for {', '.join(names)}: collect evidence about "
+                "each system (cg:aboutSystem)",
+            )
+        )
     return Roadmap(
         organization=org,
         as_of=as_of.isoformat(),
@@ -189,7 +220,8 @@ def roadmap(
         effort=planned.effort,
         solver=planned.solver_report(),
         phases=phases,
-        uncoverable=planned.uncoverable(frameworks),
+        uncoverable=uncoverable,
+        system_evidence=system_evidence,
     )
 
 
@@ -220,6 +252,8 @@ def markdown(result: Roadmap) -> str:
             lines += ["", f"### {s.step}. {s.control} {s.title} — {s.action}", ""]
             lines.append(f"- Current state: {s.state}; effort {s.effort}; domain {s.domain or '-'}")
             lines.append(f"- Closes: {_join(s.closes) or 'nothing on its own'}")
+            if s.closes_blocking:
+                lines.append(f"- Certification-blocking (mandatory clauses): {', '.join(s.closes_blocking)}")
             if s.contributes:
                 lines.append(f"- Helps with: {_join(s.contributes)}")
             for d in s.documents:
@@ -231,12 +265,15 @@ def markdown(result: Roadmap) -> str:
     if result.uncoverable:
         lines += ["", "## Not closed by any common control", ""]
         lines += [f"- {u.framework} {u.notation} {u.title}: {u.reason}" for u in result.uncoverable]
+    if result.system_evidence:
+        lines += ["", "## Evidence to collect per AI system", ""]
+        lines += [f"- {n.framework} {n.notation} {n.title}: {n.action}" for n in result.system_evidence]
     return "\n".join(lines) + "\n"
 
 
 HEADER = [
     "step", "phase", "control", "title", "action", "state", "effort", "frameworks", "closes", "contributes",
-    "documents", "evidence", "findings",
+    "documents", "evidence", "findings", "certification blocking",
 ]  # fmt: skip
 
 
@@ -256,6 +293,7 @@ def rows(result: Roadmap) -> list[list[object]]:
             "; ".join(f"{d.tier}: {d.name}" for d in s.documents),
             "; ".join(s.evidence),
             "; ".join(s.findings),
+            " ".join(s.closes_blocking),
         ]
         for p in result.phases
         for s in p.steps

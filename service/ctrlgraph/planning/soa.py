@@ -48,6 +48,7 @@ HEADER = [
     "evidence",
     "problems",
     "reason",
+    "certification blocking",
 ]
 
 SUMMARY_HEADER = [
@@ -119,6 +120,8 @@ def _bases(
     served: dict[str, list[_Served]],
     risks: dict[str, dict[str, list[str]]],
 ) -> list[Basis]:
+    if entry.exclusion is not None:  # the requirement's own exclusion, not its controls'
+        return [Basis(kind="exclusion", reference=entry.notation, detail=entry.exclusion)]
     if entry.status == "not applicable":
         return [
             Basis(kind="exclusion", reference=c.control, detail=c.justification or "excluded (no justification given)")
@@ -242,6 +245,8 @@ def statement(
                     status=_status(gap),
                     verdict=gap.status,
                     reason=gap.reason,
+                    # Included in the SoA but not (validly) implemented: a nonconformity at audit.
+                    certification_blocking=applicable and gap.status in ("gap", "invalid"),
                     controls=[
                         SoaControl(
                             control=c.control,
@@ -287,8 +292,9 @@ def rows(soa: StatementOfApplicability, framework: str | None = None) -> list[li
             e.verdict,
             "; ".join(f"{c.control} ({c.relationship}): {c.state}" for c in e.controls),
             "; ".join(sorted({ev for c in e.controls for ev in c.evidence})),
-            "; ".join(p for c in e.controls for p in c.problems),
+            "; ".join(dict.fromkeys(p for c in e.controls for p in c.problems)),  # one problem once
             e.reason,
+            "yes" if e.certification_blocking else "no",
         ]
         for e in soa.entries
         if framework is None or e.framework == framework
