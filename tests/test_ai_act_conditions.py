@@ -194,6 +194,24 @@ CASES = [
         "cg:annexIIIArea annex-iii-2",
     ),
     (
+        "Art. 50(1)",
+        "",
+        f"{HR_PROVIDER} ; cg:interactsWithPersons true",
+        f"{HR_PROVIDER} ; cg:generatesSyntheticContent true",
+        "C-50(1)",
+        "cg:interactsWithPersons true",
+        "cg:interactsWithPersons not recorded",
+    ),
+    (
+        "Art. 50(4)",
+        "",
+        f"{HR_DEPLOYER} ; cg:generatesDeepFakes true",
+        f"{HR_DEPLOYER} ; cg:emotionRecognitionOrBiometricCategorisation true ; cg:generatesDeepFakes false",
+        "C-50(4)",
+        "cg:generatesDeepFakes true",
+        "cg:generatesDeepFakes false",
+    ),
+    (
         "Art. 5(3)",
         "",
         f"{HR_DEPLOYER} ; cg:remoteBiometricIdentification cg:RealTimeRemoteBiometricIdentification ; "

@@ -11,9 +11,13 @@ Rules (each classification lists the rule and the inventory facts it used):
                     categorisation / deep fakes -> transparency obligations
   R7  Art. 51-55    general-purpose AI model (with systemic risk)
   R8  otherwise     minimal risk; horizontal duties (Art. 4 AI literacy) apply
-An obligation applies when some system's roles meet the roles it binds and the
-system's categories meet the categories it applies to. Art. 5 binds every
-operator (screening for prohibited practices), so it applies to every system.
+An obligation applies to a system when the system's roles meet the roles it
+binds, the system's categories meet the categories it applies to, and every
+applicability condition of the provision and its ancestors holds. The conditions
+are data (mappings/frameworks/eu-ai-act-2024-conditions.ttl: a SPARQL pattern
+with its legal basis), evaluated here in one query; no provision has a branch of
+its own in this module. Art. 5 binds every operator (screening for prohibited
+practices), so it applies to every system.
 """
 
 from __future__ import annotations
@@ -42,7 +46,8 @@ CATEGORY_LABELS = {
     CG + "MinimalRisk": "minimal",
 }
 RDF_TYPE = RDF + "type"
-# Art. 50 paragraphs and the inventory flag that triggers each.
+# Art. 50 paragraphs and the inventory flag that triggers each (for rule R6; which paragraph
+# applies to which system is decided by the conditions graph).
 TRANSPARENCY_TRIGGERS = {
     "Art. 50(1)": "interacts",
     "Art. 50(2)": "synthetic",
@@ -317,7 +322,6 @@ def applicability(store: GraphStore, evidence_graph: str) -> Applicability:
         categories = set(str(row.get("categories", "")).split())
         mine = conditions.get(iri, [])
         replaces = any(c.replaces_category for c in mine)
-        trigger = next((flag for p, flag in TRANSPARENCY_TRIGGERS.items() if notation.startswith(p)), None)
         per_system: dict[str, Decision] = {}
         for system in facts:
             system_categories = system.categories | {CG + "ProhibitedPractice"}  # Art. 5 binds every operator
@@ -328,11 +332,6 @@ def applicability(store: GraphStore, evidence_graph: str) -> Applicability:
             if not replaces and not (categories & system_categories):
                 per_system[system.iri] = Decision(
                     False, f"{scope}; {system.name} is not in that class", [scope], [r.rule for r in system.rules]
-                )
-                continue
-            if trigger and trigger not in system.flags:
-                per_system[system.iri] = Decision(
-                    False, f"{notation} covers systems with the '{trigger}' fact; {system.name} has not", [scope]
                 )
                 continue
             failed = [c for c in mine if system.iri not in met.get(c.iri, {})]
