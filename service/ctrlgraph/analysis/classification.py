@@ -217,27 +217,38 @@ class Applicability:
 
 
 def _conditions(store: GraphStore) -> tuple[dict[str, list[Condition]], dict[str, str]]:
+    """requirement IRI -> its conditions and its ancestors'; requirement IRI -> obligation level."""
+    on_scope: dict[str, list[Condition]] = {}
+    level_of: dict[str, str] = {}
+    for row in store.select(queries.load("org/ai_act_conditions")):
+        scope = str(row["scope"])
+        if "level" in row:
+            level_of[scope] = "organization" if str(row["level"]) == CG + "OrganizationLevel" else "system"
+            continue
+        on_scope.setdefault(scope, []).append(
+            Condition(
+                iri=str(row["condition"]),
+                id=str(row["id"]),
+                label=str(row["label"]),
+                basis=str(row.get("basis", "")),
+                pattern=str(row["pattern"]),
+                replaces_category=row.get("replaces") is True,
+                facts=tuple(sorted(str(row.get("facts", "")).split())),
+            )
+        )
+    parent = {str(r["requirement"]): str(r["parent"]) for r in store.select(queries.load("org/ai_act_hierarchy"))}
     by_requirement: dict[str, list[Condition]] = {}
     levels: dict[str, str] = {}
-    for row in store.select(queries.load("org/ai_act_conditions")):
-        requirement = str(row["requirement"])
-        if "level" in row:
-            levels[requirement] = "organization" if str(row["level"]) == CG + "OrganizationLevel" else "system"
-            continue
-        condition = Condition(
-            iri=str(row["condition"]),
-            id=str(row["id"]),
-            label=str(row["label"]),
-            basis=str(row.get("basis", "")),
-            pattern=str(row["pattern"]),
-            replaces_category=row.get("replaces") is True,
-            facts=tuple(sorted(str(row.get("facts", "")).split())),
-        )
-        found = by_requirement.setdefault(requirement, [])
-        if condition not in found:
-            found.append(condition)
-    for found in by_requirement.values():
-        found.sort(key=lambda c: c.id)
+    for requirement in parent.keys() | on_scope.keys() | level_of.keys():
+        node: str | None = requirement
+        found: list[Condition] = []
+        while node is not None:
+            found.extend(c for c in on_scope.get(node, []) if c not in found)
+            if requirement not in levels and node in level_of:
+                levels[requirement] = level_of[node]
+            node = parent.get(node)
+        if found:
+            by_requirement[requirement] = sorted(found, key=lambda c: c.id)
     return by_requirement, levels
 
 
