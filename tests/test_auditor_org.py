@@ -193,3 +193,32 @@ def test_verdicts_are_deterministic(client: tuple[TestClient, dict[str, str]]) -
     for r in first["requirements"]:
         names = [x["control"] for x in r["controls"]]
         assert names == sorted(names)
+
+
+def test_kpis_without_a_denominator_are_null_with_a_reason(client: tuple[TestClient, dict[str, str]]) -> None:
+    c, _ = client
+    admin = {"Authorization": f"Bearer {ADMIN}"}
+    assert c.post("/v1/orgs", json={"id": "tiny", "name": "Tiny"}, headers=admin).status_code == 201
+    key = c.post("/v1/orgs/tiny/keys", json={"scopes": ["read", "write"]}, headers=admin).json()["key"]
+    h = {"Authorization": f"Bearer {key}"}
+    body = b"""@prefix cg: <https://w3id.org/ctrlgraph/ns#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+<https://w3id.org/ctrlgraph/org/tiny/system/filter> a cg:AISystem ; rdfs:label "Filter" ;
+    cg:intendedPurpose "Spam filter" ; cg:lifecycleStage cg:OperationStage ; cg:owner "IT" ;
+    cg:operatorRole cg:Deployer .
+"""
+    assert (
+        c.put("/v1/orgs/tiny/evidence", content=body, headers={**h, "Content-Type": "text/turtle"}).status_code == 200
+    )
+    k = c.get("/v1/orgs/tiny/kpis", params=AS_OF, headers=h).json()
+    for key_name, why in (
+        ("risk_assessment_coverage", "no AI system is classified high-risk"),
+        ("risk_treatment_implementation", "no risk is recorded"),
+        ("mean_time_to_resolve_hours", "no incident"),
+        ("residual_risk_within_threshold", "no AI system has both"),
+    ):
+        assert k[key_name] is None, key_name
+        indicator = k["indicators"][key_name]
+        assert indicator["value"] is None and why in indicator["reason"] and indicator["definition"]
+    record = next(t for t in k["documentation"] if t["tier"] == "record")
+    assert record["expected"] == 0 and record["percent"] is None and record["reason"]

@@ -375,7 +375,7 @@ class FrameworkSummary(BaseModel):
     gap: int
     invalid: int
     not_applicable: int
-    percent_met: float = Field(description="met / applicable × 100")
+    percent_met: float | None = Field(description="met / applicable × 100; null when nothing is applicable")
 
 
 class ClosingControl(BaseModel):
@@ -481,6 +481,7 @@ class TierCompleteness(BaseModel):
     present: int = Field(description="Expected kinds present, approved and not overdue for review")
     percent: float | None = Field(description="present / expected × 100; null when nothing is expected")
     documents: int = Field(description="All documents of this tier")
+    reason: str | None = Field(default=None, description="Why percent is null")
 
 
 class Kpis(BaseModel):
@@ -506,7 +507,9 @@ class Kpis(BaseModel):
         default=None, description=KPI_DEFINITIONS["residual_risk_within_threshold"]
     )
     documentation: list[TierCompleteness] = Field(description=KPI_DEFINITIONS["documentation_completeness"])
-    percent_met: dict[str, float] = Field(description="% of applicable requirements met, per framework")
+    percent_met: dict[str, float | None] = Field(
+        description="% of applicable requirements met, per framework; null when nothing is applicable"
+    )
     indicators: dict[str, Indicator] = Field(
         default_factory=dict,
         description="Each KPI above with its definition, numerator, denominator, what is missing and the rule",

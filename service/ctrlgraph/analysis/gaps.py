@@ -402,7 +402,7 @@ def _summary(framework: str, results: list[RequirementGap]) -> FrameworkSummary:
         gap=count["gap"],
         invalid=count["invalid"],
         not_applicable=count["not applicable"],
-        percent_met=round(100 * count["met"] / applicable, 1) if applicable else 100.0,
+        percent_met=round(100 * count["met"] / applicable, 1) if applicable else None,
     )
 
 

@@ -304,6 +304,7 @@ def kpis(
                 present=len(present),
                 percent=_percent(len(present), len(expected)),
                 documents=sum(1 for d in documents if str(d["tier"]) == tier_iri),
+                reason=None if expected else "no document kind of this tier is expected (ontology/evidence.ttl)",
             )
         )
     gaps = analyse(store, org_id, evidence_graph, report_graph, frameworks, as_of)
