@@ -37,7 +37,7 @@ def judge(store: OxigraphStore, org: str, **systems: str) -> tuple[Applicability
     for name, facts in systems.items():
         text += f'<{base}{name}> a cg:AISystem ; rdfs:label "{name}" ; {facts} .\n'
     graph = f"https://w3id.org/ctrlgraph/graph/org/conditions-{n}"
-    store.raw.load(text.encode(), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(graph))
+    store.raw_tenants.load(text.encode(), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(graph))
     return applicability(store, graph), {name: base + name for name in systems}
 
 

@@ -154,7 +154,18 @@ def record_problem(row: Row, as_of: date) -> str | None:
 def add_records(store: GraphStore, evidence_graph: str, as_of: date, states: dict[str, OrgControl]) -> None:
     """Records of the kinds ontology/evidence.ttl declares (cg:evidencesControl) count as evidence of
     their control on their own: recording the audit, review, assessment, training or document is enough."""
-    for row in store.select(bind(queries.load("org/records"), {"evidence": Iri(evidence_graph)})):
+    kinds: dict[str, list[tuple[str, str]]] = defaultdict(list)  # kind -> (control, kind label)
+    for row in store.select(queries.load("org/record_kinds")):
+        kinds[str(row["kind"])].append((str(row["control"]), str(row["kindLabel"])))
+    if not kinds:
+        return
+    text = bind(queries.load("org/records"), {"evidence": Iri(evidence_graph), "kinds": [Iri(k) for k in kinds]})
+    rows = [
+        {**row, "control": control, "kindLabel": label}
+        for row in store.select(text)
+        for control, label in kinds[str(row["kind"])]
+    ]
+    for row in rows:
         control, record = str(row["control"]), str(row["record"])
         current = states.get(control)
         if current is None:
