@@ -619,12 +619,14 @@ RULES: dict[str, Rule] = {
     # --- Chapter III, Section 2: requirements (met by the provider, Art. 16(a))
     "Art. 8": Rule((P,), HR, "leaves"),
     "Art. 8(1)": Rule(assess="none"),  # umbrella; assessed through Arts 9-15
+    "Art. 8(2)": Rule(assess="none"),  # umbrella over Section 2 and the Annex I acts; the rest is permissive
     "Art. 9": Rule((P,), HR, "leaves"),  # risk management system
     "Art. 9(3)": Rule(assess="none"),  # scope of the risks concerned
     "Art. 9(5)": Rule(assess="whole"),  # residual risk acceptable; (a)-(c) are the means
     "Art. 9(7)": Rule(assess="none"),  # permissive ('may include')
     "Art. 9(10)": Rule(assess="none"),  # permissive (may combine with other RM law)
     "Art. 10": Rule((P,), HR, "leaves"),  # data governance; 10(5)(a)-(f) conditions each
+    "Art. 10(1)": Rule(assess="none"),  # umbrella; assessed through the criteria of 10(2)-(5)
     "Art. 10(6)": Rule(assess="none"),  # scope rule for systems not trained on data
     "Art. 11": Rule((P,), HR, "leaves"),  # technical documentation
     "Art. 11(3)": Rule(NOBODY, assess="none"),  # Commission delegated acts
@@ -705,6 +707,13 @@ RULES: dict[str, Rule] = {
     "Art. 54(6)": Rule(assess="none"),  # open-source exemption
     "Art. 55": Rule((GP,), (SYSTEMIC,), "leaves"),  # (a)-(d) systemic-risk duties
     "Art. 55(3)": Rule(NOBODY, assess="none"),  # authorities' confidentiality
+    # --- Chapter VI: testing in real world conditions outside sandboxes ----------
+    "Art. 60": Rule(NOBODY, HR, "none"),  # permissions and procedure ...
+    "Art. 60(4)": Rule((P,), assess="leaves"),  # ... except the conditions (a)-(k) the provider meets
+    "Art. 60(7)": Rule((P,), assess="whole"),  # serious incidents in testing: report, mitigate or stop
+    "Art. 60(8)": Rule((P,), assess="whole"),  # notify suspension, termination and final outcomes
+    "Art. 61": Rule(NOBODY, HR, "none"),
+    "Art. 61(1)": Rule((P,), assess="whole"),  # informed consent; (a)-(e) are the information items
     # --- Chapter IX --------------------------------------------------------------
     "Art. 72": Rule((P,), HR, "leaves"),  # post-market monitoring
     "Art. 72(4)": Rule(assess="none"),  # permissive (may integrate into sectoral PMM)
@@ -717,9 +726,23 @@ RULES: dict[str, Rule] = {
     "Art. 73(9)": Rule((P,), assess="none"),  # scope limitation, not a duty
     "Art. 73(10)": Rule((P,), assess="none"),  # scope limitation, not a duty
     "Art. 73(11)": Rule(NOBODY, assess="none"),  # national authorities notify Commission
+    "Art. 79": Rule(NOBODY, HR, "none"),  # authorities' procedure for systems presenting a risk ...
+    "Art. 79(4)": Rule((P, IMP, DIS), assess="whole"),  # ... except: the operator takes corrective action
+    "Art. 80": Rule(NOBODY, HR, "none"),  # systems the provider classified as not high-risk ...
+    "Art. 80(4)": Rule((P,), assess="whole"),  # ... the provider brings the system into compliance
+    "Art. 80(5)": Rule((P,), assess="whole"),  # ... and takes corrective action on every system concerned
+    "Art. 82": Rule(NOBODY, HR, "none"),  # compliant systems presenting a risk ...
+    "Art. 82(2)": Rule((P, IMP, DIS), assess="whole"),  # ... the operator takes corrective action in time
     "Art. 86": Rule((D,), HR, "leaves"),  # deployer explains individual decisions
     "Art. 86(2)": Rule(assess="none"),  # exceptions under other law
     "Art. 86(3)": Rule(assess="none"),  # subsidiarity
+    # --- Chapter IX, Section 5 and Chapter XIII: GPAI providers' duties ---------
+    "Art. 91": Rule(NOBODY, (GPAI, SYSTEMIC), "none"),  # AI Office requests ...
+    "Art. 91(5)": Rule((GP,), assess="whole"),  # ... the provider supplies the information
+    "Art. 92": Rule(NOBODY, (GPAI, SYSTEMIC), "none"),  # AI Office evaluations ...
+    "Art. 92(5)": Rule((GP,), assess="whole"),  # ... the provider gives the access requested
+    "Art. 111": Rule(NOBODY, assess="none"),  # transitional provisions ...
+    "Art. 111(3)": Rule((GP,), (GPAI, SYSTEMIC), "whole"),  # ... GPAI models already on the market comply by 2027
     # --- Annexes -----------------------------------------------------------------
     "Annex IV": Rule((P,), HR, "leaves"),  # technical documentation content (Art. 11(1))
     "Annex XI": Rule((GP,), (GPAI, SYSTEMIC), "leaves"),  # GPAI technical doc (Art. 53(1)(a))

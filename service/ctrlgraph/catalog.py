@@ -5,6 +5,7 @@ the models of :mod:`ctrlgraph.models`."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 
 from ctrlgraph import reference
 from ctrlgraph.models import (
@@ -519,17 +520,51 @@ def _rolled_up(pairs: list[CrosswalkPair], source: RequirementTree, target: Requ
                 strength=p.strength,
                 paths=list(p.paths),
                 parts=[f"{p.source} -> {p.target}"],
+                explanation=f"from {p.source} -> {p.target}: {p.explanation}",
             )
             continue
         current.parts.append(f"{p.source} -> {p.target}")
         current.paths += [x for x in p.paths if x not in current.paths]
         if _pair_rank(p) > _pair_rank(current):
             current.relationship, current.strength, current.determined = p.relationship, p.strength, p.determined
+            current.explanation = f"from {p.source} -> {p.target}: {p.explanation}"
     return [rolled[k] for k in sorted(rolled, key=lambda k: (order_s.get(k[0], 0), order_t.get(k[1], 0), k))]
 
 
 def _pair_rank(p: CrosswalkPair) -> tuple[int, int, int]:
     return (p.strength, int(p.determined), _RELATIONSHIP_RANK.get(p.relationship, 0))
+
+
+def crosswalk_explanation(source: str, target: str, pair_paths: Sequence[CrosswalkPath], best: CrosswalkPath) -> str:
+    """Which legs ("requirement REL control") made the pair's relationship determined or not."""
+    legs = f"{source} {best.source_relationship} {best.control} and {target} {best.target_relationship} {best.control}"
+    if best.determined and best.relationship != "intersects with":
+        text = (
+            f"determined by {legs}: both legs are strict (equal / subset of / superset of), "
+            f"so {source} {best.relationship} {target}"
+        )
+    elif best.determined:
+        text = (
+            f"determined by {legs}: one requirement equals the control, "
+            "so the other's partial overlap carries over exactly"
+        )
+    elif best.overlap_guaranteed:
+        text = (
+            f"not determined: {legs}; a leg is 'intersects with' or both requirements contain the control, "
+            "so they certainly share content but set theory cannot say which (if either) contains the other"
+        )
+    else:
+        text = (
+            f"not determined: {legs}; both requirements lie inside the control or only intersect it, "
+            "so they are a candidate overlap for an analyst to confirm"
+        )
+    others = sorted({p.control for p in pair_paths if p is not best})
+    if others:
+        strict = sorted({p.control for p in pair_paths if p is not best and p.determined})
+        text += f"; also shared: {', '.join(others)}"
+        if strict:
+            text += f" (determined through {', '.join(strict)})"
+    return text
 
 
 def _crosswalk(store: GraphStore, source_id: str, target_id: str) -> list[CrosswalkPair]:
@@ -559,41 +594,48 @@ def _crosswalk(store: GraphStore, source_id: str, target_id: str) -> list[Crossw
             determined=True,
             strength=strength,
             route="direct",
+            explanation=f"stated by a direct mapping{f' ({path.source})' if path.source else ''}: "
+            f"{key[0]} {relationship} {key[1]}",
             paths=[path],
         )
         order[key] = (int(r.get("sourceOrder", 0)), int(r.get("targetOrder", 0)))
+    grouped: dict[tuple[str, str], list[CrosswalkPath]] = defaultdict(list)
+    titles: dict[tuple[str, str], tuple[str, str]] = {}
     for r in rows:
         key = (str(r["sourceNotation"]), str(r["targetNotation"]))
-        path = CrosswalkPath(
-            control=str(r["controlNotation"]),
-            source_relationship=str(r["sourceRelationship"]),
-            target_relationship=str(r["targetRelationship"]),
-            relationship=str(r["relationship"]),
-            strength=int(r["strength"]),
-        )
-        determined = bool(r["determined"])
-        pair = pairs.get(key)
-        if pair is None:
-            pairs[key] = CrosswalkPair(
-                source=key[0],
-                source_title=str(r["sourceTitle"]),
-                target=key[1],
-                target_title=str(r["targetTitle"]),
-                relationship=path.relationship,
-                determined=determined,
-                strength=path.strength,
-                paths=[path],
+        grouped[key].append(
+            CrosswalkPath(
+                control=str(r["controlNotation"]),
+                source_relationship=str(r["sourceRelationship"]),
+                target_relationship=str(r["targetRelationship"]),
+                relationship=str(r["relationship"]),
+                determined=bool(r["determined"]),
+                overlap_guaranteed=bool(r["overlap"]),
+                strength=int(r["strength"]),
             )
-            order[key] = (int(r.get("sourceOrder", 0)), int(r.get("targetOrder", 0)))
-            continue
-        pair.paths.append(path)
-        if pair.route != "controls":  # a stated mapping keeps the relationship; the controls add paths
+        )
+        if key not in titles:
+            titles[key] = (str(r["sourceTitle"]), str(r["targetTitle"]))
+            order.setdefault(key, (int(r.get("sourceOrder", 0)), int(r.get("targetOrder", 0))))
+    for key, paths in grouped.items():
+        # The first path of the highest rank decides (strength, then determined, then relationship).
+        best = max(paths, key=lambda p: (p.strength or 0, int(p.determined), _RELATIONSHIP_RANK.get(p.relationship, 0)))
+        through = crosswalk_explanation(key[0], key[1], paths, best)
+        pair = pairs.get(key)
+        if pair is not None:  # a stated mapping keeps the relationship; the controls add paths
+            pair.paths.extend(paths)
             pair.route = "direct+controls"
+            pair.explanation += f"; through the controls: {through}"
             continue
-        if (path.strength or 0, int(determined), _RELATIONSHIP_RANK.get(path.relationship, 0)) > (
-            pair.strength or 0,
-            int(pair.determined),
-            _RELATIONSHIP_RANK.get(pair.relationship, 0),
-        ):
-            pair.relationship, pair.strength, pair.determined = path.relationship, path.strength, determined
+        pairs[key] = CrosswalkPair(
+            source=key[0],
+            source_title=titles[key][0],
+            target=key[1],
+            target_title=titles[key][1],
+            relationship=best.relationship,
+            determined=best.determined,
+            strength=best.strength,
+            explanation=through,
+            paths=paths,
+        )
     return [pairs[k] for k in sorted(pairs, key=lambda k: order[k])]

@@ -186,6 +186,10 @@ class CrosswalkPath(BaseModel):
     source_relationship: str | None = None
     target_relationship: str | None = None
     relationship: str
+    determined: bool = Field(
+        True, description="Set theory fixes this path's relationship (ontology/strm-composition.ttl); a stated one is"
+    )
+    overlap_guaranteed: bool = Field(True, description="The two requirements certainly share content on this path")
     strength: int | None = None
     source: str | None = Field(None, description="Who states a direct mapping (its mapping set or file)")
 
@@ -207,6 +211,9 @@ class CrosswalkPair(BaseModel):
         "controls",
         description="Which route the pair's relationship comes from: 'direct' (a stored mapping says it), "
         "'controls' (composed through shared controls); 'direct+controls' when both routes connect the pair",
+    )
+    explanation: str = Field(
+        "", description="Which legs (requirement REL control) made the relationship determined or not, or who states it"
     )
     paths: list[CrosswalkPath]
     parts: list[str] = Field(
