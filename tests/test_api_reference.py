@@ -168,6 +168,15 @@ def test_crosswalk_composition_and_formats(client: TestClient) -> None:
             expected = composition.get((x["source_relationship"], x["target_relationship"]))
             if expected:
                 assert x["relationship"] == expected, x
+        # the explanation names the deciding legs and says whether they fix the answer
+        if p["route"] != "controls":
+            assert p["explanation"].startswith("stated by a direct mapping"), p
+            continue
+        assert p["explanation"].startswith("determined by" if p["determined"] else "not determined"), p
+        decider = [
+            x for x in p["paths"] if f"{p['source']} {x['source_relationship']} {x['control']}" in p["explanation"]
+        ]
+        assert decider and decider[0]["relationship"] == p["relationship"], p
     csv_rows = list(
         csv.DictReader(
             io.StringIO(client.get("/v1/crosswalk?source=iso42001-2023&target=iso27001-2022&format=csv").text)

@@ -94,6 +94,12 @@ def test_cli_load_and_stats(source: Path, tmp_path: Path) -> None:
     stats = runner.invoke(app, ["stats", "--data-dir", str(db)])
     assert stats.exit_code == 0, stats.output
     assert "iso42001-2023" in stats.output and "eu-ai-act-2024" in stats.output
+    assert "iso27001-2022 <-> iso42001-2023" in stats.output and "determined share" in stats.output
+    assert "Art. 18(3)" in stats.output  # requirements with no coverable route, with the reason
+    some = runner.invoke(app, ["stats", "--data-dir", str(db), "-f", "iso27001-2022", "-f", "iso42001-2023"])
+    assert some.exit_code == 0 and "iso9001-2015 <->" not in some.output, some.output
+    unknown = runner.invoke(app, ["stats", "--data-dir", str(db), "-f", "iso99999"])
+    assert unknown.exit_code == 2 and "iso42001-2023" in unknown.output
 
     (source / "mappings" / "controls.ttl").write_text("@prefix x: <http://x/> .\nx:a x:b", encoding="utf-8")
     failed = runner.invoke(app, ["load", "--data-dir", str(db), "--source", str(source)])

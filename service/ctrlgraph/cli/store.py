@@ -206,21 +206,44 @@ def doctor(
     console.print("no tenant data in the reference dataset" + kept)
 
 
+#: Above this many frameworks, crosswalk figures need an explicit --framework list
+#: (every pair is derived: n * (n - 1) / 2 crosswalks).
+STATS_PAIR_LIMIT = 12
+
+
 @app.command()
-def stats(data_dir: DataDir = DEFAULT_DATA_DIR, url: Url = None) -> None:
-    """Per-framework counts and how many assessable requirements are mapped."""
+def stats(
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+    url: Url = None,
+    framework: Annotated[
+        list[str] | None,
+        typer.Option("--framework", "-f", help="Crosswalk figures for these frameworks only (default: all)."),
+    ] = None,
+) -> None:
+    """Per-framework counts, derived crosswalk pairs per framework pair with their
+    determined / undetermined shares, and requirements no set of controls covers."""
+    from ctrlgraph import catalog
+    from ctrlgraph.crosswalk_stats import crosswalk_figures, uncoverable
+
     store = url_store(url) if url else open_store(data_dir)
     try:
         rows = reference.select(store, "frameworks")
+        if not rows:
+            err.print("the store is empty: run `ctrlgraph load` first")
+            raise typer.Exit(1)
+        ids = list(framework) if framework else [str(r["id"]) for r in rows]
+        figures = crosswalk_figures(store, ids) if len(ids) <= STATS_PAIR_LIMIT else None
+        open_reqs = uncoverable(store, ids)
+    except catalog.NotFound as exc:
+        err.print(f"unknown framework; valid ids: {', '.join(exc.valid)}")
+        raise typer.Exit(2) from exc
     except StoreError as exc:  # a server that refused or timed out
         err.print(f"[red]{exc}[/]")
         raise typer.Exit(1) from exc
     finally:
         store.close()
-    if not rows:
-        err.print("the store is empty: run `ctrlgraph load` first")
-        raise typer.Exit(1)
-    table = Table("framework", "version", "requirements", "assessable", "mapped", "unmapped")
+    table = Table("framework", "version", "requirements", "assessable", "mapped", "unmapped", "no coverable route")
+    no_route = {f: sum(1 for u in open_reqs if u.framework == f) for f in ids}
     for row in rows:
         assessable = int(row.get("assessableRequirements", 0))
         mapped = int(row.get("mappedRequirements", 0))
@@ -231,8 +254,27 @@ def stats(data_dir: DataDir = DEFAULT_DATA_DIR, url: Url = None) -> None:
             str(assessable),
             str(mapped),
             str(assessable - mapped),
+            str(no_route[str(row["id"])]) if str(row["id"]) in no_route else "",
         )
     console.print(table)
+    if figures is None:
+        console.print(f"crosswalk figures: more than {STATS_PAIR_LIMIT} frameworks, pick some with --framework")
+    else:
+        pairs = Table("framework pair", "crosswalk pairs", "determined", "undetermined", "determined share")
+        for f in figures:
+            pairs.add_row(
+                f"{f.source} <-> {f.target}",
+                str(f.pairs),
+                str(f.determined),
+                str(f.undetermined),
+                f"{f.determined_share:.0%}",
+            )
+        console.print(pairs)
+    if open_reqs:
+        routes = Table("framework", "requirement", "why no set of controls covers it")
+        for u in open_reqs:
+            routes.add_row(u.framework, u.notation, u.reason)
+        console.print(routes)
 
 
 @app.command()

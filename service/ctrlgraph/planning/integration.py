@@ -1,9 +1,11 @@
 """The integration view: for each management-system element shared through
 the ISO Harmonized Structure (context, leadership, policy, risk, ... ,
 improvement: the iso-hs clauses and the cg:RequirementLink s each ISO
-standard has to them) and for the asset, risk, incident and supplier
-integration points between ISO/IEC 27001 and ISO/IEC 42001, the requirements
-of each framework that one shared process — a common control — satisfies.
+standard has to them) and for the integration points of the integration guide
+(ISO/IEC 42001 with ISO/IEC 27001: asset, risk, incident, supplier; with ISO
+9001: objectives and AI performance, process documentation, customers,
+continual improvement), the requirements of each framework that one shared
+process — a common control — satisfies.
 
 The element and point tables live in the query files
 (queries/planning/hs_elements.rq, integration_points.rq); which requirement a
@@ -23,8 +25,6 @@ from ctrlgraph.planning.coverage import ControlInfo, Requirement
 from ctrlgraph.planning.models import Integration, IntegrationElement, LinkedRequirement, SharedProcess
 from ctrlgraph.store.base import GraphStore, Iri, bind
 
-#: The two management systems whose integration points are listed.
-POINT_FRAMEWORKS = ("iso27001-2022", "iso42001-2023")
 PROCESS_RELATIONSHIPS = {*gaps.COVERS, coverage.SUPERSET}
 HEADER = ["element", "kind", "hs clauses", "framework", "notation", "title", "relationship", "satisfied by"]
 
@@ -135,19 +135,19 @@ def integration(store: GraphStore, framework_ids: Sequence[str]) -> Integration:
         for e in sorted(elements.values(), key=lambda e: e.order)
     ]
 
-    pair = [Iri(known[f]) for f in POINT_FRAMEWORKS if f in frameworks]
-    if pair:
-        points: dict[str, _Element] = {}
-        text = bind(queries.load("planning/integration_points"), {"frameworks": pair})
-        for row in store.select(text, union_default=True):
-            p = points.setdefault(
-                str(row["point"]), _Element(str(row["point"]), "integration point", int(row["pointOrder"]))
-            )
-            p.linked[str(row["frameworkId"])][str(row["notation"])] = None
-        result += [
-            _element(p, set(), requirements, served, controls, position)
-            for p in sorted(points.values(), key=lambda p: p.order)
-        ]
+    points: dict[str, _Element] = {}
+    text = bind(queries.load("planning/integration_points"), {"frameworks": iris})
+    for row in store.select(text, union_default=True):
+        p = points.setdefault(
+            str(row["point"]), _Element(str(row["point"]), "integration point", int(row["pointOrder"]))
+        )
+        p.linked[str(row["frameworkId"])][str(row["notation"])] = None
+    # A point integrates two management systems: shown only when both are asked for.
+    result += [
+        _element(p, set(), requirements, served, controls, position)
+        for p in sorted(points.values(), key=lambda p: p.order)
+        if len(p.linked) >= 2
+    ]
     return Integration(frameworks=frameworks, elements=result)
 
 
