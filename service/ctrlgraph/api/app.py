@@ -12,10 +12,11 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 
-from ctrlgraph import __version__, catalog, doctor
+from ctrlgraph import __version__, catalog, doctor, work
+from ctrlgraph import bounds as bounds_mod
 from ctrlgraph.api import describe, interop, openapi, orgs, planning, reference, sparql
 from ctrlgraph.api.cache import ReferenceCacheMiddleware
-from ctrlgraph.api.limits import BodyLimitMiddleware, RateLimitMiddleware
+from ctrlgraph.api.limits import BodyLimitMiddleware, RateLimitMiddleware, TokenBuckets, VerifiedKeys
 from ctrlgraph.api.protocol import FormatParameterMiddleware, HeadMiddleware
 from ctrlgraph.api.settings import Settings
 from ctrlgraph.evidence import tenants
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Long pure-Python work (gap analysis) runs in worker threads; a shorter GIL
     # switch interval lets the event loop answer cached reads in between.
     sys.setswitchinterval(0.001)
+    bounds_mod.configure(settings.bounds)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -64,13 +66,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.settings = settings
         app.state.generation = 0
         if isinstance(store, OxigraphStore):
-            app.state.query_runner = QueryPool(str(settings.data_dir), settings.sparql_workers)
+            app.state.query_runner = QueryPool(
+                store.raw,
+                settings.data_dir.with_name(settings.data_dir.name + ".query-snapshots"),
+                settings.sparql_workers,
+                memory_mb=settings.bounds.query_memory_mb,
+            )
         else:
             app.state.query_runner = RemoteQueryRunner(store)  # type: ignore[arg-type]
         try:
             yield
         finally:
             app.state.query_runner.close()
+            work.shutdown()
             store.close()
 
     app = FastAPI(
@@ -90,6 +98,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             content={"detail": f"unknown {exc.kind}: {exc.value!r}", "valid": exc.valid},
         )
 
+    @app.exception_handler(bounds_mod.BoundExceeded)
+    async def bound_exceeded(_: Request, exc: bounds_mod.BoundExceeded) -> JSONResponse:
+        # Too much work for one request: the bound and its setting are named; nothing was stored.
+        return JSONResponse(status_code=413, content={"detail": str(exc), "bound": exc.bound})
+
     @app.get("/healthz", tags=["service"])
     def healthz(request: Request) -> dict[str, object]:
         """Answers 200 once the store is open and the reference graph loaded."""
@@ -102,7 +115,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, body_timeout=settings.body_timeout)
     # large answers only: below 1 KB compressing costs more than it saves
     app.add_middleware(GZipMiddleware, minimum_size=1024)
-    app.add_middleware(RateLimitMiddleware, rate=settings.rate_limit, burst=settings.rate_burst)
+    app.state.verified_keys = VerifiedKeys()
+    app.state.auth_failures = TokenBuckets(settings.auth_failure_rate, settings.auth_failure_burst)
+    app.add_middleware(
+        RateLimitMiddleware, rate=settings.rate_limit, burst=settings.rate_burst, verified=app.state.verified_keys
+    )
     app.add_middleware(HeadMiddleware)
     if settings.cors_origins:
         # a browser SPARQL editor (YASGUI) or a GRC tool on another origin may read and query

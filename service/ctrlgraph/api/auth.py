@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 
+from ctrlgraph.api.limits import TokenBuckets, VerifiedKeys
 from ctrlgraph.evidence.tenants import Principal, authenticate
 
 log = logging.getLogger("ctrlgraph.auth")
@@ -29,11 +30,27 @@ async def optional_principal(request: Request) -> Principal | None:
     key = presented_key(request)
     if key is None:
         return None
+    address = request.client.host if request.client else "?"
+    failures: TokenBuckets | None = getattr(request.app.state, "auth_failures", None)
+    # Each check costs a scrypt: an address whose keys keep failing waits
+    # before another one is tried (its own budget, not the key owner's).
+    wait = failures.wait(address, take=False) if failures else 0
+    if wait:
+        raise HTTPException(
+            429,
+            f"too many failed API key checks from this address; retry after {wait} s",
+            headers={"Retry-After": str(wait)},
+        )
     principal = await run_in_threadpool(authenticate, request.app.state.store, key)
     if principal is None:
+        if failures:
+            failures.take(address)
         key_id = key.split("_")[1] if key.count("_") >= 2 else "malformed"
-        log.warning("failed authentication from %s (key id %s)", request.client.host if request.client else "?", key_id)
+        log.warning("failed authentication from %s (key id %s)", address, key_id)
         raise HTTPException(401, "invalid or revoked API key", headers={"WWW-Authenticate": "Bearer"})
+    verified: VerifiedKeys | None = getattr(request.app.state, "verified_keys", None)
+    if verified is not None:
+        verified.remember(key, principal.key_id)
     return principal
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from ctrlgraph.bounds import Bounds
 from ctrlgraph.store.base import GraphStore
 from ctrlgraph.store.remote import RemoteConfig
 
@@ -25,6 +26,9 @@ class Settings:
     #: Requests per second per API key (or client address), and burst; 0 disables.
     rate_limit: float = 1000.0
     rate_burst: int = 2000
+    #: Failed API key checks per second per client address, and burst (each costs a scrypt); 0 disables.
+    auth_failure_rate: float = 2.0
+    auth_failure_burst: int = 20
     #: An admin key to accept (its hash is stored on start); for bootstrapping.
     admin_key: str | None = None
     #: Install the demo organization on start.
@@ -33,6 +37,8 @@ class Settings:
     remote: RemoteConfig | None = None
     #: Origins a browser may call the API from (CORS), e.g. a YASGUI page; "*" for any. Empty: none.
     cors_origins: tuple[str, ...] = ()
+    #: Bounds on parsers, heavy work and query workers (ctrlgraph.bounds; CTRLGRAPH_MAX_*, _WORK_*, _QUERY_MEMORY_MB).
+    bounds: Bounds = field(default_factory=Bounds)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -49,9 +55,12 @@ class Settings:
             body_timeout=float(env.get("CTRLGRAPH_BODY_TIMEOUT", "30")),
             rate_limit=float(env.get("CTRLGRAPH_RATE_LIMIT", "1000")),
             rate_burst=int(env.get("CTRLGRAPH_RATE_BURST", "2000")),
+            auth_failure_rate=float(env.get("CTRLGRAPH_AUTH_FAILURE_RATE", "2")),
+            auth_failure_burst=int(env.get("CTRLGRAPH_AUTH_FAILURE_BURST", "20")),
             admin_key=env.get("CTRLGRAPH_ADMIN_KEY") or None,
             demo=env.get("CTRLGRAPH_DEMO", "") == "1",
             cors_origins=tuple(o.strip() for o in env.get("CTRLGRAPH_CORS_ORIGIN", "").split(",") if o.strip()),
+            bounds=Bounds.from_env(dict(env)),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -66,9 +75,12 @@ class Settings:
             "CTRLGRAPH_BODY_TIMEOUT": str(self.body_timeout),
             "CTRLGRAPH_RATE_LIMIT": str(self.rate_limit),
             "CTRLGRAPH_RATE_BURST": str(self.rate_burst),
+            "CTRLGRAPH_AUTH_FAILURE_RATE": str(self.auth_failure_rate),
+            "CTRLGRAPH_AUTH_FAILURE_BURST": str(self.auth_failure_burst),
             **({"CTRLGRAPH_ADMIN_KEY": self.admin_key} if self.admin_key else {}),
             "CTRLGRAPH_DEMO": "1" if self.demo else "",
             "CTRLGRAPH_CORS_ORIGIN": ",".join(self.cors_origins),
+            **self.bounds.to_env(),
         }
 
     def open_store(self) -> GraphStore:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from ctrlgraph.bounds import BoundExceeded, check_json_depth
+
 RDF_TYPES = {
     "text/turtle": ox.RdfFormat.TURTLE,
     "application/x-turtle": ox.RdfFormat.TURTLE,
@@ -51,8 +53,15 @@ def parse_rdf(body: bytes, media_type: str, org_id: str) -> list[ox.Triple]:
         raise ParseProblem(
             "", "RDF/XML with a DOCTYPE or ENTITY declaration is not accepted; expand entities before upload"
         )
+    if fmt == ox.RdfFormat.JSON_LD:
+        check_json_depth(body)  # the parser's cost grows with depth squared, and it crashed at ~5,000
     try:
         quads = list(ox.parse(body, format=fmt, base_iri=base_iri(org_id), rename_blank_nodes=True))
+    except MemoryError as exc:
+        # Oxigraph's parsers keep one token (a literal, an IRI) in a buffer of at most 16 MiB.
+        raise BoundExceeded(
+            "max_token_bytes", f"a single literal or IRI is larger than the parser's 16 MiB buffer ({exc})"
+        ) from exc
     except SyntaxError as exc:
         where = f"line {exc.lineno}, column {exc.offset}" if exc.lineno else ""
         message = str(exc)

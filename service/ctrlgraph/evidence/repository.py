@@ -22,7 +22,7 @@ import pyoxigraph as ox
 from ctrlgraph.evidence.integrity import trespass, trespasses
 from ctrlgraph.evidence.parsing import ParseProblem, parse_rdf, to_ntriples
 from ctrlgraph.evidence.tenants import org_iri
-from ctrlgraph.evidence.validation import EvidenceReport, validate_ntriples
+from ctrlgraph.evidence.validation import EvidenceReport, Finding, graph_from_ntriples, validate_ntriples
 from ctrlgraph.iri import CG, DCTERMS, ORG_GRAPH_PREFIX, RDF, RDFS, XSD
 from ctrlgraph.store.base import GraphStore, sparql_literal
 
@@ -84,7 +84,10 @@ class WriteOutcome:
 
 def content_hash(ntriples: str) -> str:
     """SHA-256 of the graph in RDF Dataset Canonicalization (RDFC-1.0) form, so
-    that blank-node labels do not change the hash."""
+    that blank-node labels do not change the hash. Give it the stored form
+    (:func:`canonical_ntriples`): it is what the audit trail verifies against.
+    RDFC-1.0 is exponential on blank-node cliques and unbounded in memory on
+    deep chains, so the service runs it in a bounded worker (ctrlgraph.work)."""
     triples = list(ox.parse(ntriples.encode(), format=ox.RdfFormat.N_TRIPLES)) if ntriples.strip() else []
     dataset = ox.Dataset(triples)
     dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
@@ -203,6 +206,32 @@ def read_report(store: GraphStore, org_id: str) -> str:
     return store.graph_ntriples(report_graph(org_id))
 
 
+@dataclass
+class PreparedWrite:
+    """What a write stores, computed off the serving process."""
+
+    merged: str  # the new evidence: sorted, deduplicated N-Triples in stored (canonical) form
+    report_nt: str
+    as_of: str
+    findings: list[Finding]
+    added: int
+    removed: int
+    triples: int
+    digest: str
+
+
+def canonical_ntriples(ntriples: str) -> str:
+    """The triples as the store keeps them: Oxigraph stores typed literals by
+    value (``"0.80"^^xsd:decimal`` becomes ``"0.8"``, ``"01"^^xsd:integer``
+    ``"1"``), so the hash, the diff and the merge are made on that form."""
+    if not ntriples.strip():
+        return ""
+    memory = ox.Store()
+    memory.extend(ox.parse(ntriples.encode(), format=ox.RdfFormat.N_TRIPLES))
+    text = ox.serialize([q.triple for q in memory], format=ox.RdfFormat.N_TRIPLES)
+    return "".join(sorted(set((text or b"").decode("utf-8").splitlines(keepends=True))))
+
+
 def body_to_ntriples(body: bytes, media_type: str, org_id: str) -> str:
     """An upload (RDF or the spreadsheet template) as N-Triples; raises ParseProblem."""
     if media_type in ("text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"):
@@ -212,10 +241,76 @@ def body_to_ntriples(body: bytes, media_type: str, org_id: str) -> str:
     return to_ntriples(parse_rdf(body, media_type, org_id))
 
 
+def prepare_write(
+    body: bytes, media_type: str, org_id: str, org_name: str, existing: str, mode: str, as_of: date | None
+) -> tuple[str, object]:
+    """Parse, canonicalise, validate and hash: the heavy part of a write, run
+    in a bounded worker process. Returns ("ok", PreparedWrite), ("parse",
+    (where, message)) or ("rejected", (as_of, report N-Triples, findings, triples))."""
+    try:
+        new = canonical_ntriples(body_to_ntriples(body, media_type, org_id))
+        if not new.strip() and mode != "restore":
+            raise ParseProblem(
+                "", "the upload holds no triples; nothing was changed (DELETE the evidence to remove it)"
+            )
+        merged = canonical_ntriples(_with_org_node((existing if mode == "add" else "") + new, org_id, org_name))
+        check_org_node(merged, org_id)
+        check_ownership(merged, org_id)
+    except EvidenceTrespass as exc:
+        return "trespass", (exc.triples, exc.count)
+    except ParseProblem as exc:
+        return "parse", (exc.where, exc.message)
+    report = validate_ntriples(merged, as_of, separate_process=False)
+    report_nt = report.report.serialize(format="nt")
+    if not report.conforms:
+        return "rejected", (report.as_of.isoformat(), report_nt, report.findings, merged.count("\n"))
+    old_lines, new_lines = set(existing.splitlines()), set(merged.splitlines())
+    return "ok", PreparedWrite(
+        merged,
+        report_nt,
+        report.as_of.isoformat(),
+        report.findings,
+        len(new_lines - old_lines),
+        len(old_lines - new_lines),
+        len(new_lines),
+        content_hash(merged),
+    )
+
+
 @dataclass
 class CheckOutcome:
     triples: int
     report: EvidenceReport
+
+
+def _prepare(
+    body: bytes,
+    media_type: str,
+    org_id: str,
+    org_name: str,
+    existing: str,
+    mode: str,
+    as_of: date | None,
+    separate_process: bool,
+) -> tuple[str, object]:
+    """prepare_write in a bounded worker (ctrlgraph.work) or here; a parse problem is raised."""
+    args = (body, media_type, org_id, org_name, existing, mode, as_of)
+    if separate_process:
+        from ctrlgraph import work
+
+        kind, value = work.pool().run(org_id, prepare_write, *args)
+    else:
+        kind, value = prepare_write(*args)
+    if kind == "parse":
+        raise ParseProblem(*value)  # type: ignore[misc]
+    if kind == "trespass":
+        raise EvidenceTrespass(*value)  # type: ignore[misc]
+    return kind, value
+
+
+def _rejected_report(value: object) -> EvidenceReport:
+    day, report_nt, findings, _ = value  # type: ignore[misc]
+    return EvidenceReport(date.fromisoformat(day), findings, graph_from_ntriples(report_nt))
 
 
 def check_evidence(
@@ -229,14 +324,17 @@ def check_evidence(
     separate_process: bool = True,
 ) -> CheckOutcome:
     """What write_evidence would decide, without storing anything (a dry run
-    for the upload page): parse, merge as the write would, validate."""
-    new = body_to_ntriples(body, media_type, org_id)
+    for the upload page): parse, merge as the write would, validate; under
+    the same bounds as a write."""
     existing = read_evidence(store, org_id) if mode == "add" else ""
-    merged = _with_org_node(existing + new, org_id, org_name)
-    check_org_node(merged, org_id)
-    check_ownership(merged, org_id)
-    report = validate_ntriples(merged, as_of, separate_process=separate_process)
-    return CheckOutcome(len({line for line in merged.splitlines() if line.strip()}), report)
+    kind, value = _prepare(body, media_type, org_id, org_name, existing, mode, as_of, separate_process)
+    if kind == "rejected":
+        return CheckOutcome(value[3], _rejected_report(value))  # type: ignore[index]
+    prepared: PreparedWrite = value  # type: ignore[assignment]
+    report = EvidenceReport(
+        date.fromisoformat(prepared.as_of), prepared.findings, graph_from_ntriples(prepared.report_nt)
+    )
+    return CheckOutcome(prepared.triples, report)
 
 
 def write_evidence(
@@ -250,29 +348,35 @@ def write_evidence(
     changed_by: str = "system",
     separate_process: bool = True,
 ) -> WriteOutcome:
-    """Parse, validate and store; raises ParseProblem (400) or EvidenceRejected (422).
+    """Parse, validate and store; raises ParseProblem (400), EvidenceRejected
+    (422) or BoundExceeded (413: a bound of ctrlgraph.bounds tripped).
 
+    The heavy part (parsing, SHACL, the canonical hash) runs in a bounded
+    worker process (ctrlgraph.work) unless ``separate_process`` is False.
     The evidence, its validation report, a snapshot of the new version and the
     audit-trail entry (who, when, triples added and removed, content hash) are
     written in one transaction."""
-    new = body_to_ntriples(body, media_type, org_id)
-    if not new.strip() and mode != "restore":
-        raise ParseProblem("", "the upload holds no triples; nothing was changed (DELETE the evidence to remove it)")
     with org_write_lock(store, org_id):
         existing = read_evidence(store, org_id)
-        merged = _with_org_node((existing if mode == "add" else "") + new, org_id, org_name)
-        check_org_node(merged, org_id)
-        check_ownership(merged, org_id)
-        report = validate_ntriples(merged, as_of, separate_process=separate_process)
-        if not report.conforms:
-            raise EvidenceRejected(report)
-        merged = "".join(sorted(set(merged.splitlines(keepends=True))))
-        old_lines, new_lines = set(existing.splitlines()), set(merged.splitlines())
-        added, removed = len(new_lines - old_lines), len(old_lines - new_lines)
-        number, digest = _record(
-            store, org_id, merged, report.report.serialize(format="nt"), mode, changed_by, added, removed
+        kind, value = _prepare(body, media_type, org_id, org_name, existing, mode, as_of, separate_process)
+        if kind == "rejected":
+            raise EvidenceRejected(_rejected_report(value))
+        prepared: PreparedWrite = value  # type: ignore[assignment]
+        report = EvidenceReport(
+            date.fromisoformat(prepared.as_of), prepared.findings, graph_from_ntriples(prepared.report_nt)
         )
-        return WriteOutcome(len(new_lines), report, number, digest)
+        number, digest = _record(
+            store,
+            org_id,
+            prepared.merged,
+            prepared.report_nt,
+            mode,
+            changed_by,
+            prepared.added,
+            prepared.removed,
+            prepared.digest,
+        )
+        return WriteOutcome(prepared.triples, report, number, digest)
 
 
 def _record(
@@ -284,12 +388,14 @@ def _record(
     changed_by: str,
     added: int,
     removed: int,
+    digest: str | None = None,
 ) -> tuple[int, str]:
     """Write the evidence, its report, its snapshot and the audit-trail entry
-    in one transaction (the caller holds the organization's write lock)."""
+    in one transaction (the caller holds the organization's write lock).
+    ``digest`` is the content hash when computed already (in a bounded worker)."""
     versions = history(store, org_id)
     number = (versions[-1].number + 1) if versions else 1
-    digest = content_hash(evidence)
+    digest = digest if digest is not None else content_hash(evidence)
     now = datetime.now(UTC).isoformat(timespec="microseconds")
     entry = f"<{history_graph(org_id)}/{number}>"
     store.replace_graphs(

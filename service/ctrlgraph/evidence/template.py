@@ -246,6 +246,9 @@ def _rows_from_csv(body: bytes) -> list[list[str]]:
 def _rows_from_xlsx(body: bytes) -> dict[str, list[list[str]]]:
     from openpyxl import load_workbook
 
+    from ctrlgraph.bounds import check_xlsx
+
+    check_xlsx(body)  # before openpyxl pads sheets to their declared size or unzips a bomb
     try:
         workbook = load_workbook(io.BytesIO(body), read_only=True, data_only=True)
     except Exception as exc:

@@ -1,20 +1,37 @@
 """A pool of query worker processes. A query past its time limit is stopped by
 killing its worker (SIGKILL) and a fresh worker takes its place, so a runaway
-query costs nothing after its deadline and the server stays responsive."""
+query costs nothing after its deadline and the server stays responsive.
+
+How workers share the store with the writer (the serving process): never by
+opening the live store read-only beside it, which pyoxigraph documents as
+undefined behaviour (and which replayed an ever-growing write-ahead log on
+every reopen: +490 MB per 9.7 MB upload, until queries timed out). After a
+write, the first query makes a checkpoint of the store (``Store.backup``:
+hard links to the immutable table files, the memtable flushed first) and
+workers open that checkpoint read-only, which pyoxigraph supports. A
+checkpoint is deleted once no worker has it open.
+
+Each worker runs under an address-space limit (``query_memory_mb``): a query
+that needs more fails alone (422 naming the bound) and its worker is replaced.
+"""
 
 from __future__ import annotations
 
 import logging
 import multiprocessing as mp
 import queue
+import shutil
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
+from pathlib import Path
+
+import pyoxigraph as ox
 
 from ctrlgraph.sparql import worker
-from ctrlgraph.sparql.worker import QueryAnswer, QueryJob
+from ctrlgraph.sparql.worker import QueryAnswer, QueryJob, error
 from ctrlgraph.store.base import QueryTimeout, StoreError
 
 log = logging.getLogger(__name__)
@@ -25,6 +42,8 @@ _CONTEXT = mp.get_context("spawn")  # never fork a process that holds RocksDB th
 class _Worker:
     process: BaseProcess
     conn: Connection
+    #: The checkpoint this worker has open (None: none yet).
+    opened: Path | None = field(default=None)
 
 
 class PoolBusy(StoreError):
@@ -32,29 +51,57 @@ class PoolBusy(StoreError):
 
 
 class QueryPool:
-    def __init__(self, store_path: str, size: int = 2) -> None:
-        self.store_path = store_path
+    def __init__(self, store: ox.Store, snapshot_dir: Path, size: int = 2, *, memory_mb: int = 0) -> None:
+        self.store = store
+        self.snapshot_dir = snapshot_dir
         self.size = size
+        self.memory_mb = memory_mb
         self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._workers: list[_Worker] = []
         self._lock = threading.Lock()
+        self._snapshot: tuple[int, Path] | None = None
+        self._serial = 0
         self._closed = False
+        shutil.rmtree(snapshot_dir, ignore_errors=True)  # left by a server that was killed
+        snapshot_dir.mkdir(parents=True)
         for _ in range(size):
             self._idle.put(self._spawn())
 
     def _spawn(self) -> _Worker:
         parent, child = _CONTEXT.Pipe()
-        process = _CONTEXT.Process(target=worker.serve, args=(child, self.store_path), daemon=True)
+        process = _CONTEXT.Process(target=worker.serve, args=(child, self.memory_mb), daemon=True)
         process.start()
         child.close()
-        return _Worker(process, parent)
+        w = _Worker(process, parent)
+        with self._lock:
+            self._workers.append(w)
+        return w
 
-    @staticmethod
-    def _kill(w: _Worker) -> None:
+    def _kill(self, w: _Worker) -> None:
         try:
             w.process.kill()
             w.process.join(timeout=5)
         finally:
             w.conn.close()
+            with self._lock:
+                if w in self._workers:
+                    self._workers.remove(w)
+
+    def checkpoint(self, generation: int) -> Path:
+        """The checkpoint holding the store as of ``generation`` (made on first
+        need: a burst of writes costs one checkpoint), old ones dropped."""
+        with self._lock:
+            if self._snapshot is None or self._snapshot[0] != generation:
+                self._serial += 1
+                path = self.snapshot_dir / f"{self._serial}-g{generation}"
+                self.store.backup(str(path))
+                self._snapshot = (generation, path)
+            current = self._snapshot[1]
+            in_use = {w.opened for w in self._workers} | {current}
+            for old in self.snapshot_dir.iterdir():
+                if old not in in_use:
+                    shutil.rmtree(old, ignore_errors=True)
+            return current
 
     def run(self, job: QueryJob, timeout: float) -> QueryAnswer:
         deadline = time.monotonic() + timeout
@@ -63,17 +110,33 @@ class QueryPool:
         except queue.Empty as exc:
             raise PoolBusy(f"all {self.size} query workers stayed busy for {timeout:g} s") from exc
         try:
-            w.conn.send(job)
+            # An organization's view (job.store_path) is immutable; the reference store is read from a checkpoint.
+            path = None if job.store_path is not None else self.checkpoint(job.generation)
+            if path is not None:
+                w.opened = path
+            w.conn.send((job, None if path is None else str(path)))
             remaining = max(0.0, deadline - time.monotonic())
             if w.conn.poll(remaining):
                 answer: QueryAnswer = w.conn.recv()
                 self._idle.put(w)
                 return answer
         except (EOFError, OSError, BrokenPipeError) as exc:
-            log.warning("query worker died: %s", exc)
+            w.process.join(timeout=2)
+            code = w.process.exitcode
+            log.warning("query worker died (exit code %s): %s", code, exc)
             self._kill(w)
-            self._idle.put(self._spawn())
+            if not self._closed:
+                self._idle.put(self._spawn())
+            if self.memory_mb and code in (-6, -9, 134, 137):  # aborted on a failed allocation, or OOM-killed
+                return error(
+                    422,
+                    f"the query needed more than the {self.memory_mb} MiB a query worker may use"
+                    " (bound query_memory_mb, setting CTRLGRAPH_QUERY_MEMORY_MB): narrow the query",
+                )
             raise StoreError("the query worker stopped unexpectedly; the query was not answered") from exc
+        except BaseException:
+            self._idle.put(w)
+            raise
         # Deadline passed: stop the query for real, then replace the worker.
         self._kill(w)
         if not self._closed:
@@ -92,3 +155,4 @@ class QueryPool:
             except OSError:
                 pass
             self._kill(w)
+        shutil.rmtree(self.snapshot_dir, ignore_errors=True)

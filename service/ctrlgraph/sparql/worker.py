@@ -1,8 +1,8 @@
 """Code that runs inside a query worker process.
 
 Kept free of heavy imports: a worker is respawned after every timeout.
-Each worker opens the on-disk store read-only (it can never write) and reopens
-it when the serving process reports a newer store generation.
+Each worker opens a checkpoint of the store read-only (it can never write;
+see ctrlgraph.sparql.pool) and opens the next one when the pool names it.
 """
 
 from __future__ import annotations
@@ -83,7 +83,20 @@ def execute(store: ox.Store, job: QueryJob) -> QueryAnswer:
         return error(400, f"SPARQL syntax error: {exc}")
     except (OSError, ValueError) as exc:
         return error(400, f"query could not be evaluated: {exc}")
-    return render(result, job)
+    except MemoryError:
+        return _memory_error()
+    try:
+        return render(result, job)
+    except MemoryError:
+        return _memory_error()
+
+
+def _memory_error() -> QueryAnswer:
+    return error(
+        422,
+        "the query needed more memory than a query worker may use"
+        " (bound query_memory_mb, setting CTRLGRAPH_QUERY_MEMORY_MB): narrow the query",
+    )
 
 
 def render(
@@ -113,28 +126,34 @@ def render(
     return QueryAnswer(200, media_type + charset, buffer.getvalue())
 
 
-def serve(conn: Connection, store_path: str) -> None:  # pragma: no cover - runs in a child process
+def serve(conn: Connection, memory_mb: int = 0) -> None:  # pragma: no cover - runs in a child process
+    from ctrlgraph.work import limit_memory
+
     exit_with_parent()  # even a worker busy in a query stops when the server dies
+    limit_memory(memory_mb)
     store: ox.Store | None = None
-    generation = -1
+    opened = ""
     views: dict[str, ox.Store] = {}  # organization views are immutable: kept open, a few at a time
     while True:
         try:
-            job: QueryJob | None = conn.recv()
+            message: tuple[QueryJob, str | None] | None = conn.recv()
         except (EOFError, KeyboardInterrupt):
             return
-        if job is None:
+        if message is None:
             return
-        if store is None or job.generation != generation:
-            store = ox.Store.read_only(store_path)
-            generation = job.generation
-        target = store
+        job, path = message
         if job.store_path is not None:
             if job.store_path not in views:
                 if len(views) >= 4:
                     views.pop(next(iter(views)))
                 views[job.store_path] = ox.Store.read_only(job.store_path)
             target = views[job.store_path]
+        else:
+            if store is None or path != opened:
+                store = None  # close the previous checkpoint first
+                store = ox.Store.read_only(str(path))
+                opened = str(path)
+            target = store
         try:
             answer = execute(target, job)
         except Exception as exc:

@@ -7,6 +7,7 @@ from typing import Any
 
 import yaml
 
+from ctrlgraph.bounds import NoAliasSafeLoader
 from ctrlgraph.interop.model import (
     FRAMEWORK_ID_PATTERN,
     FrameworkDraft,
@@ -36,8 +37,8 @@ class _Node(dict):  # type: ignore[type-arg]
     line: int | None = None
 
 
-class _Loader(yaml.SafeLoader):
-    pass
+class _Loader(NoAliasSafeLoader):
+    """Safe, without aliases (a 1 kB alias bomb expands to gigabytes)."""
 
 
 def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> Any:

@@ -6,6 +6,7 @@ import json
 import re
 from typing import Any
 
+from ctrlgraph.bounds import check_json_depth
 from ctrlgraph.interop.model import (
     FrameworkDraft,
     ImportDraft,
@@ -34,6 +35,7 @@ from ctrlgraph.interop.oscal.writer import (
 # --------------------------------------------------------------------------
 def _load_json(data: bytes | str, root: str) -> dict[str, Any]:
     try:
+        check_json_depth(data)  # json.loads raises RecursionError (a 500) on deep documents
         document = json.loads(data)
     except UnicodeDecodeError as exc:
         raise refuse(Where(), f"the file is not UTF-8 text: {exc}") from exc

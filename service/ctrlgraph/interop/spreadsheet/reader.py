@@ -77,6 +77,9 @@ def parse_xlsx(data: bytes, source_name: str = "import.xlsx", framework_id: str 
     from openpyxl import load_workbook
     from openpyxl.utils import get_column_letter
 
+    from ctrlgraph.bounds import check_xlsx
+
+    check_xlsx(data)  # before openpyxl pads sheets to their declared size or unzips a bomb
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:

@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from ctrlgraph.bounds import safe_load
 from ctrlgraph.interop.model import (
     IRI_PATTERN as _IRI,
 )
@@ -56,7 +57,7 @@ def parse(data: bytes | str, source_name: str = "mappings.sssom.tsv", framework_
             break
         meta_lines.append(line[1:])
     try:
-        metadata = yaml.safe_load(textwrap.dedent("\n".join(meta_lines))) if meta_lines else {}
+        metadata = safe_load(textwrap.dedent("\n".join(meta_lines))) if meta_lines else {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line_no = mark.line + 1 if mark is not None else None
