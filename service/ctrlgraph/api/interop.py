@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 
 from ctrlgraph.api.auth import OptionalPrincipal, RequiredPrincipal, require
 from ctrlgraph.api.deps import StoreDep
+from ctrlgraph.api.reference import unprocessable
 from ctrlgraph.interop import FORMATS, ImportRefused, ciso_assistant, importer, oscal, parse, spreadsheet, sssom
 from ctrlgraph.interop.data import iter_json
 from ctrlgraph.store.base import GraphStore
@@ -182,13 +183,13 @@ def crosswalk_table(
     """Derived crosswalk pairs as CSV (one target) or XLSX (a sheet per target)."""
     targets = list(dict.fromkeys(t for t in target if t != source))
     if not targets:
-        raise HTTPException(status_code=422, detail="give at least one target other than the source")
+        raise unprocessable("target", "give at least one target other than the source")
     if format == "xlsx":
         for t in targets:  # 404 before the workbook is built
             spreadsheet.crosswalk_rows(store, source, t)
         return _xlsx(spreadsheet.crosswalk_sheets(store, source, targets), f"crosswalk-{source}.xlsx")
     if len(targets) > 1:
-        raise HTTPException(status_code=422, detail="CSV holds one target; use format=xlsx for several")
+        raise unprocessable("format", "CSV holds one target; use format=xlsx for several")
     rows = spreadsheet.crosswalk_rows(store, source, targets[0])
     return _text(
         spreadsheet.csv_lines(spreadsheet.CROSSWALK_HEADER, rows),
@@ -209,7 +210,7 @@ def shared_controls_table(
     frameworks = list(dict.fromkeys(framework))
     k = min_frameworks or len(frameworks)
     if k > len(frameworks):
-        raise HTTPException(status_code=422, detail="min_frameworks is larger than the number of frameworks")
+        raise unprocessable("min_frameworks", "min_frameworks is larger than the number of frameworks")
     if format == "xlsx":
         sheets = list(spreadsheet.shared_sheets(store, frameworks, k))
         return _xlsx(iter(sheets), "shared-controls.xlsx")
@@ -280,7 +281,9 @@ async def _body(request: Request) -> tuple[bytes, str | None]:
             if hasattr(value, "read"):
                 data = await value.read()  # type: ignore[union-attr]
                 return data, getattr(value, "filename", None)
-        raise HTTPException(status_code=422, detail="the form has no file")
+        raise HTTPException(
+            status_code=422, detail=[{"loc": ["body"], "msg": "the form has no file", "type": "value_error"}]
+        )
     data = await request.body()
     if len(data) > limit:
         raise HTTPException(status_code=413, detail=f"the file is larger than {limit} bytes")
@@ -362,7 +365,10 @@ async def import_file(
     require(principal, "admin")
     data, form_name = await _body(request)
     if not data:
-        raise HTTPException(status_code=422, detail="the request body (the file) is empty")
+        raise HTTPException(
+            status_code=422,
+            detail=[{"loc": ["body"], "msg": "the request body (the file) is empty", "type": "value_error"}],
+        )
     name = filename or form_name or f"upload.{format}"
     store = request.app.state.store
     try:

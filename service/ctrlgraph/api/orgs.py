@@ -4,7 +4,7 @@ caller's organization."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -18,11 +18,11 @@ from ctrlgraph.analysis import kpis as kpis_mod
 from ctrlgraph.analysis import systems as systems_mod
 from ctrlgraph.api.auth import RequiredPrincipal, require
 from ctrlgraph.api.body import read_body
-from ctrlgraph.api.deps import StoreDep
+from ctrlgraph.api.deps import IsoDate, StoreDep
 from ctrlgraph.api.tabular import csv_response, wants_csv
 from ctrlgraph.evidence import repository, tenants
 from ctrlgraph.evidence.parsing import ACCEPTED_TYPES, ParseProblem
-from ctrlgraph.evidence.validation import EvidenceReport, graph_from_ntriples, validate_evidence
+from ctrlgraph.evidence.validation import EvidenceReport, graph_from_ntriples, validate_ntriples
 from ctrlgraph.interop import spreadsheet
 from ctrlgraph.models import (
     Classification,
@@ -42,7 +42,15 @@ from ctrlgraph.models import (
 from ctrlgraph.sparql.negotiation import choose, parse_accept
 from ctrlgraph.store.base import GraphStore
 
-router = APIRouter(prefix="/v1", tags=["organizations"])
+#: What every organization route may answer besides its own results (documented in the OpenAPI).
+KEYED_RESPONSES: dict[int | str, dict[str, object]] = {
+    401: {"description": "No API key, or an invalid or revoked one (WWW-Authenticate: Bearer)"},
+    403: {"description": "The key does not grant this scope for this organization"},
+    404: {"description": "Unknown organization (or version, key)"},
+    413: {"description": "A bound tripped (body size, parser, heavy-work time or memory): the bound is named"},
+    429: {"description": "Rate limit, or too many failed key checks from this address (see Retry-After)"},
+}
+router = APIRouter(prefix="/v1", tags=["organizations"], responses=KEYED_RESPONSES)
 XLSX = spreadsheet.XLSX_MEDIA_TYPE
 DEFAULT_FRAMEWORKS = ["iso42001-2023", "iso27001-2022", "iso9001-2015", "eu-ai-act-2024"]
 
@@ -406,13 +414,13 @@ def get_validation(
     request: Request,
     store: StoreDep,
     principal: RequiredPrincipal,
-    as_of: Annotated[date | None, Query(description="Validate as of this date (default today)")] = None,
+    as_of: Annotated[IsoDate | None, Query(description="Validate as of this date (default today)")] = None,
 ) -> ValidationReport | Response:
     """Validate the stored evidence now: the SHACL report as JSON, or as
     sh:ValidationReport Turtle (Accept: text/turtle)."""
     require(principal, "read", org)
     _org(store, org)
-    report = validate_evidence(graph_from_ntriples(repository.read_evidence(store, org)), as_of)
+    report = validate_ntriples(repository.read_evidence(store, org), as_of, tenant=org)
     if choose(parse_accept(request.headers.get("accept")), ["application/json", "text/turtle"]) == "text/turtle":
         report.report.bind("sh", "http://www.w3.org/ns/shacl#")
         return Response(report.report.serialize(format="turtle"), media_type="text/turtle")
@@ -442,7 +450,9 @@ def get_gaps(
     framework: Annotated[
         list[str] | None, Query(description="Framework id (repeat); default: 42001, 27001, 9001, AI Act")
     ] = None,
-    as_of: Annotated[date | None, Query()] = None,
+    as_of: Annotated[
+        IsoDate | None, Query(description="Judge evidence as of this date (YYYY-MM-DD, default today)")
+    ] = None,
     format: Annotated[Literal["json", "csv", "xlsx"] | None, Query()] = None,
 ) -> GapAnalysis | Response:
     """Per applicable assessable requirement: met / partial / gap / invalid / not applicable,
@@ -487,7 +497,9 @@ def get_kpis(
     store: StoreDep,
     principal: RequiredPrincipal,
     framework: Annotated[list[str] | None, Query()] = None,
-    as_of: Annotated[date | None, Query()] = None,
+    as_of: Annotated[
+        IsoDate | None, Query(description="Judge evidence as of this date (YYYY-MM-DD, default today)")
+    ] = None,
 ) -> Kpis:
     """Certification KPIs: risk-assessment coverage, treatment implementation, incident times,
     metrics out of threshold, documentation completeness per tier, % met per framework."""

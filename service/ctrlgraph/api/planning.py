@@ -11,15 +11,14 @@ a 406.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from ctrlgraph.api.auth import OptionalPrincipal, RequiredPrincipal, require
-from ctrlgraph.api.deps import StoreDep
-from ctrlgraph.api.orgs import DEFAULT_FRAMEWORKS
+from ctrlgraph.api.deps import IsoDate, StoreDep
+from ctrlgraph.api.orgs import DEFAULT_FRAMEWORKS, KEYED_RESPONSES
 from ctrlgraph.api.reference import unprocessable
 from ctrlgraph.api.tabular import csv_response
 from ctrlgraph.evidence import tenants
@@ -35,7 +34,7 @@ from ctrlgraph.planning.xlsx import XLSX_MEDIA_TYPE, workbook
 from ctrlgraph.sparql.negotiation import choose, parse_accept
 from ctrlgraph.store.base import GraphStore
 
-router = APIRouter(prefix="/v1", tags=["planning"])
+router = APIRouter(prefix="/v1", tags=["planning"], responses=KEYED_RESPONSES)
 
 JSON, CSV, MARKDOWN = "application/json", "text/csv", "text/markdown"
 MEDIA = {"json": JSON, "csv": CSV, "xlsx": XLSX_MEDIA_TYPE, "markdown": MARKDOWN}
@@ -50,7 +49,7 @@ Frameworks = Annotated[
 ]
 TimeLimit = Annotated[float, Query(gt=0, le=300, description="Seconds the solver may use (default 10)")]
 Weighted = Annotated[bool, Query(description="Minimise total effort (cg:effort) instead of the number of controls")]
-AsOf = Annotated[date | None, Query(description="Judge evidence as of this date (default today)")]
+AsOf = Annotated[IsoDate | None, Query(description="Judge evidence as of this date (default today)")]
 Org = Annotated[str | None, Query(description="Plan for what is still open for this organization (needs its read key)")]
 
 

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from ctrlgraph import catalog
 from ctrlgraph.api.deps import StoreDep
 from ctrlgraph.api.tabular import csv_response, wants_csv
+from ctrlgraph.cells import for_csv
 from ctrlgraph.models import (
     ControlDetail,
     ControlSummary,
@@ -257,7 +258,7 @@ def sssom_tsv(result: Crosswalk) -> str:
     base = "https://w3id.org/ctrlgraph/id/"
 
     def clean(text: str) -> str:
-        return text.replace("\t", " ").replace("\n", " ")
+        return str(for_csv(text.replace("\t", " ").replace("\n", " ")))
 
     lines = [
         f"# mapping_set_id: {base}crosswalk/{result.source}/{result.target}",

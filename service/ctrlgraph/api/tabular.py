@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from fastapi import Request
 from fastapi.responses import Response
 
+from ctrlgraph.cells import csv_row
 from ctrlgraph.sparql.negotiation import choose, parse_accept
 
 
@@ -24,7 +25,7 @@ def csv_response(header: Sequence[str], rows: Iterable[Sequence[object]], filena
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
     for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow(csv_row(row))  # no field a spreadsheet would run as a formula
     return Response(
         buffer.getvalue(),
         media_type="text/csv; charset=utf-8",

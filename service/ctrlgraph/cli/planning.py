@@ -22,6 +22,7 @@ from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
 
+from ctrlgraph.cells import csv_row
 from ctrlgraph.cli.common import local_store
 from ctrlgraph.store import OxigraphStore
 
@@ -128,7 +129,7 @@ def _csv(header: list[str], rows: list[list[Any]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows([["" if v is None else v for v in row] for row in rows])
+    writer.writerows([csv_row(row) for row in rows])
     return buffer.getvalue()
 
 

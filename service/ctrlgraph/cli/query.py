@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from ctrlgraph.cells import csv_row
 from ctrlgraph.cli.common import (
     DEFAULT_DATA_DIR,
     DataDir,
@@ -271,7 +272,9 @@ def crosswalk(
         writer.writerow(["source", "target", "relationship", "determined", "strength", "via"])
         for p in result.pairs:
             writer.writerow(
-                [p.source, p.target, p.relationship, p.determined, p.strength, " ".join(x.via for x in p.paths)]
+                csv_row(
+                    [p.source, p.target, p.relationship, p.determined, p.strength, " ".join(x.via for x in p.paths)]
+                )
             )
     else:
         table = Table(source, "title", target, "title", "relationship", "strength", "via")

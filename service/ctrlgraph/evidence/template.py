@@ -21,6 +21,7 @@ from functools import cache
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
+from ctrlgraph.cells import from_csv
 from ctrlgraph.evidence.parsing import ParseProblem, base_iri
 from ctrlgraph.iri import CG, control_iri, requirement_iri
 from ctrlgraph.paths import ontology_dir
@@ -238,7 +239,7 @@ def _rows_from_csv(body: bytes) -> list[list[str]]:
     except UnicodeDecodeError as exc:
         raise ParseProblem("", f"the CSV is not UTF-8 (byte {exc.start})") from exc
     try:
-        return list(csv.reader(io.StringIO(text)))
+        return [[from_csv(cell) for cell in row] for row in csv.reader(io.StringIO(text))]
     except csv.Error as exc:
         raise ParseProblem("", f"not a readable CSV: {exc}") from exc
 

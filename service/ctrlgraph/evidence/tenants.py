@@ -17,9 +17,9 @@ from datetime import UTC, datetime
 from ctrlgraph.iri import CG, DCTERMS, RDFS, SYSTEM_GRAPH, XSD
 from ctrlgraph.store.base import GraphStore, sparql_iri, sparql_literal
 
-ORG_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+ORG_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")  # use fullmatch: "$" would accept a trailing newline
 SCOPES = ("read", "write", "admin")
-_KEY = re.compile(r"^cgk_([0-9a-f]{16})_([A-Za-z0-9_-]{20,100})$")
+_KEY = re.compile(r"cgk_([0-9a-f]{16})_([A-Za-z0-9_-]{20,100})")  # fullmatch
 
 
 def org_iri(org_id: str) -> str:
@@ -55,6 +55,8 @@ def _hash(secret: str, salt: bytes) -> str:
 
 
 def get_org(store: GraphStore, org_id: str) -> dict[str, str] | None:
+    if not ORG_ID.fullmatch(org_id):
+        return None  # cannot exist (and may not even fit in an IRI)
     rows = store.select(
         f"SELECT ?name WHERE {{ GRAPH <{SYSTEM_GRAPH}> {{ {sparql_iri(org_iri(org_id))} a <{CG}Organization> ;"
         f" <{RDFS}label> ?name }} }}"
@@ -71,7 +73,7 @@ def list_orgs(store: GraphStore) -> list[dict[str, str]]:
 
 
 def create_org(store: GraphStore, org_id: str, name: str) -> dict[str, str]:
-    if not ORG_ID.match(org_id):
+    if not ORG_ID.fullmatch(org_id):
         raise TenantError("organization id: 1-63 characters a-z, 0-9 and '-', starting with a letter or digit")
     if not name.strip():
         raise TenantError("organization name must not be empty")
@@ -126,7 +128,7 @@ def revoke_key(store: GraphStore, key_id: str) -> bool:
 def authenticate(store: GraphStore, presented: str) -> Principal | None:
     """The principal of a valid, unrevoked key; None otherwise (never raises
     on malformed input, and never logs the key)."""
-    match = _KEY.match(presented.strip())
+    match = _KEY.fullmatch(presented.strip())
     if not match:
         return None
     key_id, secret = match.groups()
@@ -152,7 +154,7 @@ def ensure_key(store: GraphStore, key: str, org_id: str | None, scopes: list[str
     """Accept a given key string (``cgk_<16 hex>_<secret>``), storing only its
     hash: bootstraps an admin key from an environment variable, and the fixed
     demo key. Returns the key id."""
-    match = _KEY.match(key.strip())
+    match = _KEY.fullmatch(key.strip())
     if not match:
         raise TenantError("a key reads cgk_<16 hex digits>_<secret of 20-100 URL-safe characters>")
     key_id, secret = match.groups()

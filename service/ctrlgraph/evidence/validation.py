@@ -7,10 +7,6 @@ date, so evidence can be checked as of today or as of an audit date.
 
 from __future__ import annotations
 
-import multiprocessing
-import threading
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -19,7 +15,6 @@ import pyshacl
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, XSD
 
-from ctrlgraph.orphans import exit_with_parent
 from ctrlgraph.paths import shapes_dir
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
@@ -118,33 +113,22 @@ def graph_from_ntriples(ntriples: str) -> Graph:
 # --------------------------------------------------------------------------
 # Validation off the serving process: pySHACL is pure Python, and a large
 # upload would hold the server's GIL for seconds, stalling every other request.
-# The service validates in a separate process; the result is the same.
+# The service validates in a bounded worker (ctrlgraph.work); the result is the same.
 # --------------------------------------------------------------------------
-_pool: ProcessPoolExecutor | None = None
-_pool_lock = threading.Lock()
-
-
 def _validate_ntriples(ntriples: str, as_of: date) -> tuple[str, str, list[Finding]]:
     report = validate_evidence(graph_from_ntriples(ntriples), as_of)
     return report.as_of.isoformat(), report.report.serialize(format="nt"), report.findings
 
 
-def validate_ntriples(ntriples: str, as_of: date | None = None, *, separate_process: bool = True) -> EvidenceReport:
-    """Validate N-Triples, in a worker process unless told otherwise."""
-    global _pool
+def validate_ntriples(
+    ntriples: str, as_of: date | None = None, *, separate_process: bool = True, tenant: str = ""
+) -> EvidenceReport:
+    """Validate N-Triples, in a bounded worker process unless told otherwise
+    (one job per ``tenant`` at a time; see ctrlgraph.work)."""
     as_of = as_of or date.today()
     if not separate_process:
         return validate_evidence(graph_from_ntriples(ntriples), as_of)
-    with _pool_lock:
-        if _pool is None:
-            _pool = ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=exit_with_parent
-            )
-        pool = _pool
-    try:
-        day, report_nt, findings = pool.submit(_validate_ntriples, ntriples, as_of).result()
-    except BrokenProcessPool:
-        with _pool_lock:
-            _pool = None
-        raise
+    from ctrlgraph import work
+
+    day, report_nt, findings = work.pool().run(tenant, _validate_ntriples, ntriples, as_of)
     return EvidenceReport(date.fromisoformat(day), findings, graph_from_ntriples(report_nt))

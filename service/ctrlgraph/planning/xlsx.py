@@ -12,6 +12,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from ctrlgraph.cells import keep_text
+
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_WIDTH = 60
 MIN_WIDTH = 8
@@ -72,6 +74,7 @@ def workbook(sheets: Sequence[Sheet]) -> bytes:
             alignment = wrap if width > MAX_WIDTH else top
             for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
                 cell.alignment = alignment
+        keep_text(ws)  # a title beginning with "=" stays text, never a formula
         ws.freeze_panes = "A2"
         ws.auto_filter.ref = f"A1:{get_column_letter(max(1, len(sheet.header)))}{max(1, ws.max_row)}"
     buffer = io.BytesIO()

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ctrlgraph.cells import from_csv
 from ctrlgraph.interop.model import (
     REQUIREMENT_TYPES,
     FrameworkDraft,
@@ -62,7 +63,7 @@ def parse_csv(data: bytes | str, source_name: str = "import.csv", framework_id: 
                 continue
             if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
                 raise refuse(Where(row=number), f"the row has {len(cells)} cells but the header only {len(header)}")
-            values = dict(zip(header, cells, strict=False))
+            values = dict(zip(header, (from_csv(c) for c in cells), strict=False))  # our exports escape formulas
             rows.append((Where(row=number), values, {h: h for h in header}))
     except csv.Error as exc:
         raise refuse(Where(row=reader.line_num), f"malformed CSV: {exc}") from exc

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import IO, Any
 
 from ctrlgraph import catalog as ref_catalog
+from ctrlgraph.cells import csv_row, write_only_row
 from ctrlgraph.interop.data import framework_data, framework_mappings
 from ctrlgraph.store.base import GraphStore
 
@@ -61,7 +62,7 @@ def csv_lines(header: Sequence[str], rows: Iterable[Row]) -> Iterator[str]:
     for row in rows:
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow(csv_row(row))  # no field a spreadsheet would run as a formula
         yield buffer.getvalue()
 
 
@@ -110,10 +111,10 @@ def workbook(sheets: Iterable[tuple[str, Sequence[str], Iterable[Row]]]) -> IO[b
         sheet.append(cells)
         total = 1
         for values in buffered:
-            sheet.append(values)
+            sheet.append(write_only_row(sheet, values))  # text stays text, never a formula
             total += 1
         for row in rows:
-            sheet.append(["" if v is None else v for v in row])
+            sheet.append(write_only_row(sheet, ["" if v is None else v for v in row]))
             total += 1
         sheet.auto_filter.ref = f"A1:{get_column_letter(max(len(header), 1))}{total}"
         count += 1

@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from ctrlgraph.bounds import safe_load
+from ctrlgraph.cells import from_csv
 from ctrlgraph.interop.model import (
     IRI_PATTERN as _IRI,
 )
@@ -90,7 +91,7 @@ def parse(data: bytes | str, source_name: str = "mappings.sssom.tsv", framework_
         if len(cells) != len(header):
             problems.add(Where(line=line_no), f"expected {len(header)} tab-separated cells, found {len(cells)}")
             continue
-        row = {h: c.strip() for h, c in zip(header, cells, strict=True)}
+        row = {h: from_csv(c.strip()) for h, c in zip(header, cells, strict=True)}  # our exports escape formulas
         mapping = _row(row, line_no, prefixes, framework_id, set_source, problems, metadata)
         if isinstance(mapping, LinkDraft):
             draft.links.append(mapping)

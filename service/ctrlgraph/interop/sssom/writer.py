@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from ctrlgraph.cells import for_csv
 from ctrlgraph.interop.data import framework_data, framework_mappings, last_modified
 from ctrlgraph.iri import CG, ID, slug
 from ctrlgraph.store.base import GraphStore
@@ -96,7 +97,7 @@ def iter_tsv(store: GraphStore, framework_id: str) -> Iterator[str]:
             "strm_relationship": m.relationship,
             "strm_rationale": m.rationale,
         }
-        yield "\t".join(values[c] for c in COLUMNS) + "\n"
+        yield "\t".join(str(for_csv(values[c])) for c in COLUMNS) + "\n"
 
 
 def tsv(store: GraphStore, framework_id: str) -> str:
