@@ -44,6 +44,7 @@ from ctrlgraph.store.base import GraphStore
 
 #: What every organization route may answer besides its own results (documented in the OpenAPI).
 KEYED_RESPONSES: dict[int | str, dict[str, object]] = {
+    400: {"description": "A body that cannot be read (the message names the line or field)"},
     401: {"description": "No API key, or an invalid or revoked one (WWW-Authenticate: Bearer)"},
     403: {"description": "The key does not grant this scope for this organization"},
     404: {"description": "Unknown organization (or version, key)"},
@@ -61,7 +62,7 @@ class OrgCreate(BaseModel):
 
 
 class KeyCreate(BaseModel):
-    scopes: list[Literal["read", "write"]] = Field(default_factory=lambda: ["read", "write"])
+    scopes: list[Literal["read", "write"]] = Field(default_factory=lambda: ["read", "write"], min_length=1)
 
 
 def report_model(report: EvidenceReport) -> ValidationReport:
@@ -99,7 +100,10 @@ def create_key(org: str, body: KeyCreate, store: StoreDep, principal: RequiredPr
     """Create an API key for an organization (admin key). The key is shown once."""
     require(principal, "admin")
     _org(store, org)
-    key_id, key = tenants.create_key(store, org, list(body.scopes))
+    try:
+        key_id, key = tenants.create_key(store, org, list(body.scopes))
+    except tenants.TenantError as exc:
+        raise HTTPException(422, [{"loc": ["body", "scopes"], "msg": str(exc), "type": "value_error"}]) from exc
     return KeyCreated(key_id=key_id, key=key, organization=org, scopes=list(body.scopes))
 
 

@@ -117,6 +117,8 @@ def create_key(store: GraphStore, org_id: str | None, scopes: list[str]) -> tupl
 
 
 def revoke_key(store: GraphStore, key_id: str) -> bool:
+    if not re.fullmatch(r"[0-9a-f]{16}", key_id):
+        return False  # no key has such an id (and it may not fit in an IRI)
     iri = sparql_iri(key_iri(key_id))
     exists = store.select(f"SELECT ?h WHERE {{ GRAPH <{SYSTEM_GRAPH}> {{ {iri} <{CG}keyHash> ?h }} }}")
     if not exists:
