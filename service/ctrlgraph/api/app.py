@@ -47,10 +47,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Long pure-Python work (gap analysis) runs in worker threads; a shorter GIL
     # switch interval lets the event loop answer cached reads in between.
     sys.setswitchinterval(0.001)
-    bounds_mod.configure(settings.bounds)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        bounds_mod.configure(settings.bounds)  # for parsers and the heavy-work pool of this process
         store = settings.open_store()
         load_reference(store)  # first start loads; later starts skip unchanged files
         if settings.admin_key:
@@ -79,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             app.state.query_runner.close()
             work.shutdown()
+            bounds_mod.configure(None)
             store.close()
 
     app = FastAPI(

@@ -290,6 +290,15 @@ async def _body(request: Request) -> tuple[bytes, str | None]:
     return data, None
 
 
+def parse_job(fmt: str, data: bytes, name: str, framework: str | None, *rest: Any) -> tuple[str, object]:
+    """Parse an import file (run in a bounded worker: a large or hostile file
+    never holds the serving process); a refusal comes back as data."""
+    try:
+        return "ok", parse(fmt, data, name, framework, *rest)
+    except ImportRefused as exc:
+        return "refused", (exc.problems, exc.summary, exc.total, exc.file)
+
+
 def _import(
     store: GraphStore,
     fmt: str,
@@ -303,7 +312,15 @@ def _import(
     columns = None
     if fmt == "crosswalk":
         columns = spreadsheet.CrosswalkColumns.from_yaml("{}", **(opts.get("columns") or {}))
-    draft = parse(fmt, data, name, framework, opts.get("equivalent_to"), columns)
+    from ctrlgraph import work
+
+    kind, value = work.pool().run("import", parse_job, fmt, data, name, framework, opts.get("equivalent_to"), columns)
+    if kind == "refused":
+        problems, summary, total, file = value  # type: ignore[misc]
+        refused = ImportRefused(problems, summary, total=total)
+        refused.file = file
+        raise refused
+    draft = value
     result = importer.run_import(
         store,
         draft,

@@ -264,7 +264,8 @@ def prepare_write(
     report_nt = report.report.serialize(format="nt")
     if not report.conforms:
         return "rejected", (report.as_of.isoformat(), report_nt, report.findings, merged.count("\n"))
-    old_lines, new_lines = set(existing.splitlines()), set(merged.splitlines())
+    # Compared in stored form: a remote store may write literals its own way.
+    old_lines, new_lines = set(canonical_ntriples(existing).splitlines()), set(merged.splitlines())
     return "ok", PreparedWrite(
         merged,
         report_nt,
