@@ -524,7 +524,7 @@ def get_systems(
     org: str,
     store: StoreDep,
     principal: RequiredPrincipal,
-    as_of: Annotated[date | None, Query(description="Judge evidence as of this date (default today)")] = None,
+    as_of: Annotated[IsoDate | None, Query(description="Judge evidence as of this date (default today)")] = None,
 ) -> list[SystemOut]:
     """The AI system inventory: each system's id, roles, AI Act class (with the rules and facts used)
     and how many AI Act obligations are met, partial, gap, invalid or not applicable for it."""
@@ -539,7 +539,7 @@ def get_system_obligations(
     system_id: str,
     store: StoreDep,
     principal: RequiredPrincipal,
-    as_of: Annotated[date | None, Query(description="Judge evidence as of this date (default today)")] = None,
+    as_of: Annotated[IsoDate | None, Query(description="Judge evidence as of this date (default today)")] = None,
 ) -> SystemObligations:
     """Every assessable AI Act provision for one AI system: those that apply (why: role, class, the
     applicability conditions and the facts they used; status judged with the evidence about this
