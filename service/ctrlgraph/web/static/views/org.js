@@ -10,7 +10,7 @@
 
 import * as api from "../api.js";
 import { append, announce, debounce, facts, h, loading, newId, note, plural, section, table } from "../dom.js";
-import { csvButton } from "../export.js";
+import { csv, saveText } from "../export.js";
 import { humanMessage, labelsFrom, localName } from "../people.js";
 import { hashQuery, replaceQuery } from "../url.js";
 import { currentOrg, orgNav } from "./orgcommon.js";
@@ -235,7 +235,7 @@ function gapList(gaps) {
   const frameworks = [...new Set(gaps.requirements.map((r) => r.framework))];
   const fwSelect = h("select", { id: fwId }, h("option", { value: "" }, "All frameworks"),
     frameworks.map((f) => h("option", { value: f, selected: state.gaps.framework === f }, api.shortName(f))));
-  const text = h("input", { id: textId, type: "search", value: state.gaps.text, autocomplete: "off", placeholder: "notation, title, reason or control" });
+  const text = h("input", { id: textId, type: "search", value: state.gaps.text, autocomplete: "off", placeholder: "notation, title, reason, control or evidence" });
   const counts = new Map();
   const boxes = STATUSES.map((s) => {
     const id = newId("st");
@@ -247,6 +247,17 @@ function gapList(gaps) {
       h("label", { for: id }, statusBadge(s), " ", count));
   });
 
+  const PAGE = 50;
+  let showAll = false;
+  let current = [];
+  const moreSlot = h("div", { class: "toolbar" });
+  const exportGaps = () => {
+    const header = ["Framework", "Requirement", "Title", "Status", "Reason", "Controls (state; evidence; problems)"];
+    const body = current.map((r) => [r.framework, r.notation, r.title, r.status, r.reason,
+      r.controls.map((c) => [`${c.control} ${c.relationship}: ${c.state}`, c.evidence.join(", "), c.problems.join(", ")].filter(Boolean).join("; ")).join(" | ")]);
+    saveText(`${state.org}-gaps${state.gaps.framework ? `-${state.gaps.framework}` : ""}.csv`, csv(header, body));
+  };
+
   function draw() {
     saveState();
     // the counts beside the boxes follow the framework filter
@@ -256,9 +267,17 @@ function gapList(gaps) {
     const needle = state.gaps.text.trim().toLowerCase();
     const rows = gaps.requirements.filter((r) => state.gaps.statuses.has(r.status)
       && (!state.gaps.framework || r.framework === state.gaps.framework)
-      && (!needle || [r.notation, r.title, r.reason, ...r.controls.map((c) => c.control)].join(" ").toLowerCase().includes(needle)));
+      && (!needle || [r.notation, r.title, r.reason, ...r.controls.flatMap((c) => [c.control, ...c.evidence, ...c.problems])].join(" ").toLowerCase().includes(needle)));
     status.textContent = `${plural(rows.length, "requirement")} of ${gaps.requirements.length} shown.`;
     status.dataset.count = String(rows.length);
+    current = rows;
+    // the first PAGE rows; the rest on request (a long list is slow to read and to Tab through)
+    const shown = showAll ? rows : rows.slice(0, PAGE);
+    const more = rows.length > shown.length ? h("button", { type: "button", class: "secondary show-all", onclick: () => {
+      showAll = true;
+      draw();
+      announce(`All ${rows.length} requirements shown.`);
+    } }, `Show all ${rows.length}`) : null;
     holder.replaceChildren(rows.length ? table({
       caption: "Requirements with their verdict, the reason, and the controls behind it (those that would close it alone first)",
       captionHidden: true,
@@ -272,8 +291,9 @@ function gapList(gaps) {
         { label: "Reason", key: "reason", className: "wrap reason" },
         { label: "Controls (closing first)", cell: (r) => controlsList(r.controls) },
       ],
-      rows,
+      rows: shown,
     }) : note("No requirement matches these filters."));
+    moreSlot.replaceChildren(...[more].filter(Boolean));
   }
   fwSelect.addEventListener("change", () => { state.gaps.framework = fwSelect.value; draw(); });
   text.addEventListener("input", debounce(() => { state.gaps.text = text.value; draw(); }, 200));
@@ -281,7 +301,7 @@ function gapList(gaps) {
     h("fieldset", {}, h("legend", {}, "Status"), boxes),
     h("div", { class: "field" }, h("label", { for: fwId }, "Framework"), fwSelect),
     h("div", { class: "field" }, h("label", { for: textId }, "Contains"), text),
-    csvButton(() => holder.querySelector("table"), () => `${state.org}-gaps${state.gaps.framework ? `-${state.gaps.framework}` : ""}.csv`, "Download the list (CSV)")),
+    h("button", { type: "button", class: "secondary export", onclick: exportGaps }, "Download the list (CSV)")),
   h("details", { class: "chip-legend" }, h("summary", {}, "What the control states mean"), stateLegend()),
   status,
   h("a", { class: "skip-past", href: "#/org", onclick: (event) => {
@@ -289,7 +309,7 @@ function gapList(gaps) {
     const next = document.getElementById("roadmap-heading");
     if (next) { next.setAttribute("tabindex", "-1"); next.focus(); }
   } }, "Skip past the gap list"),
-  holder);
+  holder, moreSlot);
   draw();
   return wrap;
 }
