@@ -1200,8 +1200,9 @@ def test_task_evidence_check_commit_restore(page: Any, base: str, api: httpx.Cli
     page.locator(".check-output .note-success").wait_for()
     after = api.get("/v1/orgs/acme/history", headers=H).json()["versions"]
     assert len(after) == len(versions) + 1
+    # the history is redrawn after the note: wait for the new version's row
+    page.locator(f'table.history tbody tr[data-version="{after[-1]["version"]}"]').wait_for()
     newest = page.locator("table.history tbody tr").first
-    newest.wait_for()
     assert newest.get_attribute("data-version") == str(after[-1]["version"])
     assert after[-1]["changed_by"] in newest.inner_text()
 
