@@ -454,7 +454,7 @@ def test_overlap_numbers_match_api(page: Any, base: str, api: httpx.Client) -> N
                 assert pct == f"{js_number(percent)}%" and frac == f"{want_reached} / {denominator}", (source, target)
 
     # 20 crosswalks; the browser's requests (Accept: application/json) are not the ones cached above
-    page.set_default_timeout(300_000)
+    page.set_default_timeout(120_000)
     goto(page, base, "overlap")
     page.locator("table.overlap").wait_for()
     check(False)
@@ -1001,8 +1001,7 @@ def test_axe_every_view(playwright_browser: Any, base: str, size: str) -> None:
     source = axe_source()
     viewport = VIEWPORT if size == "desktop" else PHONE
     context = playwright_browser.new_context(viewport=viewport, device_scale_factor=1)
-    # every view in turn on a busy machine; the overlap view's 20 crosswalks take minutes on a cold server
-    context.set_default_timeout(300_000)
+    context.set_default_timeout(120_000)  # every view in turn, some computed cold, on a busy machine
     page = context.new_page()
     try:
         store_key(page, base)
@@ -1039,7 +1038,7 @@ PHONE_SHOTS = {
 
 
 def test_accessibility_basics_on_every_view(page: Any, base: str) -> None:
-    page.set_default_timeout(300_000)  # as in test_axe_every_view: the overlap view may be cold
+    page.set_default_timeout(120_000)  # as in test_axe_every_view
     store_key(page, base)
     found = {}
     for view in VIEWS:
