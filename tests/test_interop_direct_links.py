@@ -78,13 +78,13 @@ def test_crosswalk_uses_both_routes(linked: OxigraphStore) -> None:
 
 
 def test_related_requirements_use_both_routes(linked: OxigraphStore) -> None:
-    detail = catalog.requirement(linked, "ciso-mini", "GOV.1", related_limit=500)
+    detail = catalog.related(linked, "ciso-mini", "GOV.1", limit=500)
     by_key = {(r.framework, r.notation): r for r in detail.related}
     a51 = by_key[("iso27001-2022", "A.5.1")]
     assert a51.route in ("direct", "direct+controls") and a51.relationship == "subset of"
-    assert detail.related_total == len({(r.framework, r.notation) for r in detail.related})
+    assert detail.total == len({(r.framework, r.notation) for r in detail.related})
     assert any(r.route == "controls" for r in detail.related)
-    ours = catalog.requirement(linked, "iso27001-2022", "A.5.1", related_limit=500)
+    ours = catalog.related(linked, "iso27001-2022", "A.5.1", limit=500)
     mini = [r for r in ours.related if r.framework == "ciso-mini"]
     assert [(r.notation, r.relationship) for r in mini if r.route != "controls"] == [("GOV.1", "superset of")]
 
