@@ -203,6 +203,25 @@ CASES = [
         "cg:interactsWithPersons not recorded",
     ),
     (
+        "Art. 50(2)",
+        "",
+        f"{HR_PROVIDER} ; cg:generatesSyntheticContent true",
+        f"{HR_PROVIDER} ; cg:interactsWithPersons true ; cg:generatesSyntheticContent false",
+        "C-50(2)",
+        "cg:generatesSyntheticContent true",
+        "cg:generatesSyntheticContent false",
+    ),
+    (
+        "Art. 50(3)",
+        "",
+        # an emotion recognition system is also high-risk (Annex III 1(c)); Art. 50(3) binds it all the same
+        f"{HR_DEPLOYER} ; cg:annexIIIArea aiact:annex-iii-1-c ; cg:emotionRecognitionOrBiometricCategorisation true",
+        f"{HR_DEPLOYER} ; cg:generatesDeepFakes true",
+        "C-50(3)",
+        "cg:emotionRecognitionOrBiometricCategorisation true",
+        "cg:emotionRecognitionOrBiometricCategorisation not recorded",
+    ),
+    (
         "Art. 50(4)",
         "",
         f"{HR_DEPLOYER} ; cg:generatesDeepFakes true",
