@@ -164,3 +164,17 @@ def test_a_store_held_by_a_server_is_a_clear_message(held_store: Path, command: 
     code, output = run(*command, "--data-dir", str(held_store))
     assert code == 2, output
     assert "--url" in output and str(held_store) in output.replace("\n", "")
+
+
+def test_serve_on_a_store_held_by_a_server_is_a_clear_message(held_store: Path) -> None:
+    # A real process: were the store not found held, the server would start
+    # and the time limit would fail the test.
+    result = subprocess.run(
+        [sys.executable, "-m", "ctrlgraph", "serve", "--data-dir", str(held_store), "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 2, output
+    assert "Traceback" not in output and "--url" in output and str(held_store) in output.replace("\n", "")

@@ -6,7 +6,16 @@ from typing import Annotated
 
 import typer
 
-from ctrlgraph.cli.common import DEFAULT_DATA_DIR, DataDir, SparqlUrl, StoreKind, console, err, use_sparql_url
+from ctrlgraph.cli.common import (
+    DEFAULT_DATA_DIR,
+    DataDir,
+    SparqlUrl,
+    StoreKind,
+    console,
+    err,
+    store_locked,
+    use_sparql_url,
+)
 from ctrlgraph.cli.root import app
 from ctrlgraph.store import StoreError
 
@@ -61,6 +70,15 @@ def serve(
     # Environment first (CTRLGRAPH_* variables), then what the command line says.
     from ctrlgraph.store.remote import RemoteConfig
 
+    if store_kind == "oxigraph" and data_dir.exists():
+        # Fail here with a sentence, not inside uvicorn's start-up with a
+        # traceback, when another server already holds the embedded store.
+        from ctrlgraph.store import OxigraphStore
+
+        try:
+            OxigraphStore(data_dir).close()
+        except OSError as exc:
+            raise store_locked(data_dir, exc) from exc
     use_sparql_url(sparql_url)
     try:
         remote = RemoteConfig.from_env() if store_kind == "sparql" else None
