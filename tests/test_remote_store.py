@@ -326,17 +326,26 @@ def test_one_tenant_never_reads_another_on_virtuoso(
 
 
 @remote_only
-def test_own_graph_is_readable_and_both_dataset_forms_conflict(tenant_app: tuple[TestClient, str, str]) -> None:
+def test_own_graph_is_readable_and_protocol_dataset_wins(tenant_app: tuple[TestClient, str, str]) -> None:
     client, beta, _ = tenant_app
     own = "SELECT ?t WHERE { GRAPH ?g { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?t } }"
     assert "beta secret" in _sparql(client, beta, own).text
-    both = _sparql(
+    # SPARQL 1.1 Protocol: the request's dataset parameters replace the query's
+    # FROM clauses (Virtuoso would merge the two, so the FROM clauses are removed).
+    overridden = _sparql(
         client,
         beta,
         "SELECT ?t FROM <https://w3id.org/ctrlgraph/graph/org/beta> WHERE { ?s ?p ?t }",
         **{"default-graph-uri": "https://w3id.org/ctrlgraph/graph/meta"},
     )
-    assert both.status_code == 400 and "not both" in both.text
+    assert overridden.status_code == 200 and "beta secret" not in overridden.text
+    chosen = _sparql(
+        client,
+        beta,
+        "SELECT ?t FROM <https://w3id.org/ctrlgraph/graph/meta> WHERE { ?s ?p ?t }",
+        **{"default-graph-uri": "https://w3id.org/ctrlgraph/graph/org/beta"},
+    )
+    assert chosen.status_code == 200 and "beta secret" in chosen.text
 
 
 # ---------------------------------------------------------------- two replicas, one server

@@ -156,7 +156,9 @@ def _dump_remote(url: str, key: str | None, output: Path) -> int:
 
     import json
 
-    rows = json.loads(ask("SELECT DISTINCT ?g WHERE { GRAPH ?g { } } ORDER BY ?g", "application/sparql-results+json"))
+    rows = json.loads(
+        ask("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g", "application/sparql-results+json")
+    )
     graphs = [b["g"]["value"] for b in rows["results"]["bindings"]]
     with output.open("wb") as handle:
         for graph in graphs:
