@@ -261,7 +261,12 @@ def start_remote_server(env: dict[str, str], workdir: Path, timeout: float = 600
     start = time.perf_counter()
     with server_log.open("wb") as handle:
         process = subprocess.Popen(
-            cmd, stdout=handle, stderr=subprocess.STDOUT, env={**env, "PYTHONUNBUFFERED": "1"}, cwd=workdir
+            cmd,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            # the same admin key as bench/run.py's server: the workload creates an organization
+            env={**env, "PYTHONUNBUFFERED": "1", "CTRLGRAPH_ADMIN_KEY": run.BENCH_ADMIN_KEY},
+            cwd=workdir,
         )
     return run.wait_until_healthy(run.Server(process, f"http://127.0.0.1:{port}", server_log), start, timeout)
 
