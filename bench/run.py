@@ -32,6 +32,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import resource
 import shutil
 import signal
@@ -88,14 +89,11 @@ QUERIES: dict[str, tuple[str, bool]] = {
     "sparql_readme": ("the README's SPARQL query (controls serving 27001 and 42001), union of graphs", True),
     "sparql_point": ("one requirement's mappings as a SPARQL query, union of graphs", True),
 }
-#: The README's SPARQL example, verbatim (what /sparql is measured with).
-README_QUERY = """PREFIX cg: <https://w3id.org/ctrlgraph/ns#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-SELECT ?control (COUNT(DISTINCT ?fw) AS ?frameworks) WHERE {
-  ?m a cg:Mapping ; cg:control/skos:notation ?control ; cg:requirement/skos:inScheme ?f .
-  ?f dcterms:identifier ?fw FILTER (?fw IN ("iso27001-2022", "iso42001-2023"))
-} GROUP BY ?control HAVING (COUNT(DISTINCT ?fw) = 2) ORDER BY ?control"""
+#: The README's SPARQL example, read from README.md (the first ``--data-urlencode
+#: query='…'`` block), so that what /sparql is measured with is what users copy.
+README_QUERY = re.search(
+    r"--data-urlencode query='\n(.*?)'\n", (REPO_ROOT / "README.md").read_text(encoding="utf-8"), re.S
+)[1]
 POINT_QUERY = """PREFIX cg: <https://w3id.org/ctrlgraph/ns#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 SELECT ?control ?strength WHERE {{
@@ -299,12 +297,10 @@ def child_build(nquads: Path, store_dir: Path, dump: Path | None) -> dict:
     """Build the on-disk store; report load time, peak memory and disk size."""
     import pyoxigraph as ox
 
-    from ctrlgraph import queries
     from ctrlgraph.iri import DERIVED_GRAPH
-    from ctrlgraph.loader import load_reference
+    from ctrlgraph.loader import derive_update, load_reference
     from ctrlgraph.paths import data_root, reference_files
     from ctrlgraph.store import OxigraphStore
-    from ctrlgraph.store.base import Iri, bind
 
     if store_dir.exists():
         shutil.rmtree(store_dir)
@@ -320,7 +316,7 @@ def child_build(nquads: Path, store_dir: Path, dump: Path | None) -> dict:
     store.raw.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
     t_bulk = time.perf_counter()
     peak_before_derive = max_rss_bytes()
-    store.update(bind(queries.load("derive/coverage"), {"derived": Iri(DERIVED_GRAPH)}))
+    store.update(derive_update(store))
     t_derive = time.perf_counter()
     store.close()  # flushes
     end = time.perf_counter()

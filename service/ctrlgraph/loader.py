@@ -24,6 +24,7 @@ from ctrlgraph import queries
 from ctrlgraph.iri import CG, DCTERMS, DERIVED_GRAPH, GRAPH, META_GRAPH, RDF, XSD
 from ctrlgraph.paths import data_root, reference_files
 from ctrlgraph.store.base import GraphStore, Iri, bind, combine_updates, sparql_iri, sparql_literal
+from ctrlgraph.store.oxigraph import OxigraphStore
 
 
 class LoadError(Exception):
@@ -146,7 +147,7 @@ def load_reference(
     if remote and (report.changed or force or not _derived_present(store)):
         _push_graphs(store, new_content, changes, progress)
     elif report.changed or force:
-        derive = _derive_update()
+        derive = derive_update(store)
         meta = _meta_update(changes, report.removed)
         store.replace_graphs(new_content, extra_update=combine_updates([meta, derive]))
     report.triples = sum(c for _, _, c in changes.values())
@@ -158,8 +159,14 @@ def _derived_present(store: GraphStore) -> bool:
     return bool(rows)
 
 
-def _derive_update() -> str:
-    return bind(queries.load("derive/coverage"), {"derived": Iri(DERIVED_GRAPH)})
+def derive_update(store: GraphStore) -> str:
+    """The update that precomputes every control's totals (queries/derive/coverage.ru)
+    for ``store``: on the embedded store, whose reference store holds reference
+    graphs only, without the graph-name filters a shared remote server needs."""
+    text = bind(queries.load("derive/coverage"), {"derived": Iri(DERIVED_GRAPH)})
+    if isinstance(store, OxigraphStore):
+        text = "\n".join(line for line in text.splitlines() if not line.endswith("# remote only"))
+    return text
 
 
 def _push_graphs(
@@ -183,4 +190,4 @@ def _push_graphs(
             store.update(_meta_update({}, [graph]))
         if progress:
             progress(graph, done, total)
-    store.update(_derive_update())
+    store.update(derive_update(store))

@@ -30,10 +30,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from ctrlgraph import queries
 from ctrlgraph.iri import CG, DERIVED_GRAPH, GRAPH, META_GRAPH
-from ctrlgraph.loader import recorded_checksums
-from ctrlgraph.store.base import GraphStore, Iri, bind, sparql_iri, sparql_literal
+from ctrlgraph.loader import derive_update, recorded_checksums
+from ctrlgraph.store.base import GraphStore, sparql_iri, sparql_literal
 
 #: Where pushed graphs' fingerprints are kept (not part of any query's dataset).
 LOAD_STATE_GRAPH = GRAPH + "load-state"
@@ -170,5 +169,5 @@ def push_dataset(
             send(graph)  # the graph's last quad: send it and record its fingerprint
     for graph in list(buffers):
         send(graph)
-    store.update(bind(queries.load("derive/coverage"), {"derived": Iri(DERIVED_GRAPH)}))
+    store.update(derive_update(store))
     return report

@@ -3,6 +3,14 @@
 A key reads ``cgk_<key id>_<secret>``. Only a scrypt hash of the secret (with
 its own salt) is stored; a presented key is looked up by its id and compared
 in constant time. The system graph is never part of a SPARQL dataset.
+
+A scrypt costs about 12 ms, which every keyed request would pay; so a key
+that verified once is remembered in this process as an HMAC of its secret
+under a per-process random pepper, beside the stored hash it verified
+against. The key's row (hash, scopes, revocation) is still read from the store
+on every request, so revoking or replacing a key takes effect at once in every
+process; a wrong secret misses the memo and pays the full scrypt, as an
+unknown key id does.
 """
 
 from __future__ import annotations
@@ -20,6 +28,14 @@ from ctrlgraph.store.base import GraphStore, sparql_iri, sparql_literal
 ORG_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")  # use fullmatch: "$" would accept a trailing newline
 SCOPES = ("read", "write", "admin")
 _KEY = re.compile(r"cgk_([0-9a-f]{16})_([A-Za-z0-9_-]{20,100})")  # fullmatch
+#: key id -> (stored scrypt hash, HMAC of the secret that matched it); bounded.
+_VERIFIED: dict[str, tuple[str, bytes]] = {}
+_VERIFIED_MAX = 10_000
+_PEPPER = secrets.token_bytes(32)
+
+
+def _memo(secret: str) -> bytes:
+    return hmac.new(_PEPPER, secret.encode(), hashlib.sha256).digest()
 
 
 def org_iri(org_id: str) -> str:
@@ -145,9 +161,18 @@ def authenticate(store: GraphStore, presented: str) -> Principal | None:
         _hash(secret, b"0" * 16)  # same work for unknown ids: no timing oracle on key ids
         return None
     row = rows[0]
-    candidate = _hash(secret, bytes.fromhex(str(row["salt"])))
-    if not hmac.compare_digest(candidate, str(row["hash"])) or any(r.get("revoked") is True for r in rows):
+    stored = str(row["hash"])
+    if any(r.get("revoked") is True for r in rows):
+        _VERIFIED.pop(key_id, None)
+        _hash(secret, b"0" * 16)  # same work as a wrong secret
         return None
+    memo = _VERIFIED.get(key_id)
+    if memo is None or memo[0] != stored or not hmac.compare_digest(memo[1], _memo(secret)):
+        if not hmac.compare_digest(_hash(secret, bytes.fromhex(str(row["salt"]))), stored):
+            return None
+        if len(_VERIFIED) >= _VERIFIED_MAX:
+            _VERIFIED.clear()
+        _VERIFIED[key_id] = (stored, _memo(secret))
     org = row.get("org")
     return Principal(key_id, None if org is None else str(org), frozenset(str(r["scope"]) for r in rows))
 

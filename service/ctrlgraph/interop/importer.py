@@ -69,7 +69,8 @@ from ctrlgraph.interop.model import (
     relationship_choices,
     strength_problem,
 )
-from ctrlgraph.iri import CG, DERIVED_GRAPH, ID, META_GRAPH, control_iri, framework_iri, requirement_iri, slug
+from ctrlgraph.iri import CG, ID, META_GRAPH, control_iri, framework_iri, requirement_iri, slug
+from ctrlgraph.loader import derive_update
 from ctrlgraph.store.base import GraphStore, Iri, bind, combine_updates, sparql_iri, sparql_literal
 
 
@@ -1019,17 +1020,13 @@ def _meta_update(records: Mapping[str, tuple[str, str, int] | None]) -> str:
     return " ;\n".join(ops)
 
 
-def _derive() -> str:
-    return bind(queries.load("derive/coverage"), {"derived": Iri(DERIVED_GRAPH)})
-
-
 def apply_import(store: GraphStore, result: ImportResult) -> None:
     """Write a validated import in one transaction (graphs, meta records, derived aggregates)."""
     content = result.ntriples()
     records: dict[str, tuple[str, str, int] | None] = {
         graph: (f"{result.format}: {result.source_name}", result.format, len(result.graphs[graph])) for graph in content
     }
-    store.replace_graphs(content, extra_update=combine_updates([_meta_update(records), _derive()]))
+    store.replace_graphs(content, extra_update=combine_updates([_meta_update(records), derive_update(store)]))
     _flush(store)
 
 
@@ -1052,7 +1049,7 @@ def remove_import(store: GraphStore, framework_id: str) -> list[str]:
             graphs.append(graph)
     store.replace_graphs(
         dict.fromkeys(graphs, ""),
-        extra_update=combine_updates([_meta_update(dict.fromkeys(graphs)), _derive()]),
+        extra_update=combine_updates([_meta_update(dict.fromkeys(graphs)), derive_update(store)]),
     )
     _flush(store)
     return graphs
