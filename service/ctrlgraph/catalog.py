@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from ctrlgraph import reference
+from ctrlgraph.iri import requirement_iri
 from ctrlgraph.models import (
     ControlDetail,
     ControlSummary,
@@ -135,7 +136,14 @@ class _Located:
     def __init__(self, store: GraphStore, framework_id: str, notation: str) -> None:
         self.framework_id = framework_id
         self.framework = resolve_framework(store, framework_id)
-        rows = reference.select(store, "requirement", framework=Iri(self.framework), notation=notation)
+        # the minted IRI first (a few bound look-ups), the search by notation otherwise
+        rows = reference.select(
+            store,
+            "requirement_at",
+            requirement=Iri(requirement_iri(framework_id, notation)),
+            framework=Iri(self.framework),
+            notation=notation,
+        ) or reference.select(store, "requirement", framework=Iri(self.framework), notation=notation)
         if not rows:
             raise NotFound(f"notation in {framework_id}", notation, _notations(store, self.framework))
         self.row = rows[0]

@@ -111,7 +111,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok" if graphs else "empty", "version": __version__, "graphs": len(graphs)}
 
     # Added last runs first: CORS, HEAD, rate limit, gzip, body limits, format=, the reference cache, the routes.
-    app.add_middleware(ReferenceCacheMiddleware, get_store=lambda: getattr(app.state, "store", None))
+    app.add_middleware(
+        ReferenceCacheMiddleware,
+        get_store=lambda: getattr(app.state, "store", None),
+        get_generation=lambda: getattr(app.state, "generation", None),
+    )
     app.add_middleware(FormatParameterMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, body_timeout=settings.body_timeout)
     # large answers only: below 1 KB compressing costs more than it saves
