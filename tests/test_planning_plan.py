@@ -170,6 +170,7 @@ def test_integration_view(ref_store: OxigraphStore) -> None:
     assert points == [
         "asset", "risk", "incident", "supplier", "quality objectives and AI performance",
         "process documentation and control", "customer focus and AI impact on customers", "continual improvement",
+        "document control", "training and competence", "internal audit", "management review",
     ]  # fmt: skip
     by_name = {(e.kind, e.element): e for e in result.elements}
     audit = by_name[("harmonized structure", "internal audit")]

@@ -286,9 +286,11 @@ def get_integration(
     """For each management-system element of the Harmonized Structure (context,
     leadership, policy, risk, objectives, resources, competence, awareness,
     communication, documented information, operational control, monitoring,
-    internal audit, management review, nonconformity, improvement) and the
-    asset, risk, incident and supplier integration points of ISO/IEC 27001 and
-    42001: the frameworks' requirements, and the shared processes (common
+    internal audit, management review, nonconformity, improvement) and each
+    integration point (with ISO/IEC 27001: asset, risk, incident, supplier; with
+    ISO 9001: objectives, process documentation, customers, continual
+    improvement; common to all three: document control, training and
+    competence, internal audit, management review): the frameworks' requirements, and the shared processes (common
     controls) that satisfy them."""
     chosen = negotiate(request, format, ["json", "csv"])
     result = integration_mod.integration(store, list(dict.fromkeys(framework or DEFAULT_FRAMEWORKS)))

@@ -358,7 +358,7 @@ def integration(
     data_dir: DataDir = DEFAULT_DATA_DIR,
     url: Url = None,
 ) -> None:
-    """Harmonized Structure elements and 27001/42001 integration points, with the
+    """Harmonized Structure elements and the integration points (27001, 9001, common), with the
     shared processes (common controls) that satisfy each framework's requirements."""
     from ctrlgraph.planning import integration as integration_mod
     from ctrlgraph.planning.models import Integration

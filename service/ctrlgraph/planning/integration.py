@@ -4,8 +4,9 @@ improvement: the iso-hs clauses and the cg:RequirementLink s each ISO
 standard has to them) and for the integration points of the integration guide
 (ISO/IEC 42001 with ISO/IEC 27001: asset, risk, incident, supplier; with ISO
 9001: objectives and AI performance, process documentation, customers,
-continual improvement), the requirements of each framework that one shared
-process — a common control — satisfies.
+continual improvement; common to all three: document control, training and
+competence, internal audit, management review), the requirements of each
+framework that one shared process — a common control — satisfies.
 
 The element and point tables live in the query files
 (queries/planning/hs_elements.rq, integration_points.rq); which requirement a
