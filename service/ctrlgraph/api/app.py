@@ -119,7 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(FormatParameterMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, body_timeout=settings.body_timeout)
     # large answers only: below 1 KB compressing costs more than it saves
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)  # 9 costs ~45 % more CPU for ~2 % less
     app.state.verified_keys = VerifiedKeys()
     app.state.auth_failures = TokenBuckets(settings.auth_failure_rate, settings.auth_failure_burst)
     app.add_middleware(

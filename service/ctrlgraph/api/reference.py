@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from ctrlgraph import catalog
 from ctrlgraph.api.deps import StoreDep
-from ctrlgraph.api.tabular import csv_response, wants_csv
+from ctrlgraph.api.tabular import csv_response, model_json, wants_csv
 from ctrlgraph.cells import for_csv
 from ctrlgraph.models import (
     ControlDetail,
@@ -86,7 +86,7 @@ def get_requirement(
     share those controls are at the URL in ``related``
     (GET /v1/requirements/related), a page at a time."""
     related_url = request.url_for("related_requirements").include_query_params(framework=framework, notation=notation)
-    return catalog.requirement(store, framework, notation, str(related_url))
+    return model_json(catalog.requirement(store, framework, notation, str(related_url)))
 
 
 @router.get(
@@ -113,7 +113,7 @@ def get_related_requirements(
     page = catalog.related(store, framework, notation, limit, offset)
     if limit and offset + limit < page.total:
         page.next = str(request.url.include_query_params(offset=offset + limit))
-    return page
+    return model_json(page)
 
 
 @router.get("/controls", response_model=list[ControlSummary], responses={200: {"content": CSV}})
@@ -191,7 +191,7 @@ def shared_controls(
             ),
             "shared-controls",
         )
-    return result
+    return model_json(result)
 
 
 SSSOM_PREDICATES = {
@@ -250,7 +250,7 @@ def crosswalk(
             ),
             f"crosswalk-{source}-{target}",
         )
-    return result
+    return model_json(result)
 
 
 def sssom_tsv(result: Crosswalk) -> str:

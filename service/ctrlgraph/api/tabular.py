@@ -8,9 +8,18 @@ from collections.abc import Iterable, Sequence
 
 from fastapi import Request
 from fastapi.responses import Response
+from pydantic import BaseModel
 
 from ctrlgraph.cells import csv_row
 from ctrlgraph.sparql.negotiation import choose, parse_accept
+
+
+def model_json(model: BaseModel) -> Response:
+    """A model as its JSON, serialised by pydantic-core in one call. The route
+    keeps its ``response_model`` for the OpenAPI document; returning the model
+    itself would have FastAPI validate it again and encode it through Python
+    objects: 20 ms instead of 1.6 ms for 241 shared controls (bench/README.md)."""
+    return Response(model.model_dump_json(by_alias=True), media_type="application/json")
 
 
 def wants_csv(request: Request, format: str | None) -> bool:
