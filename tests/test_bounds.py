@@ -16,10 +16,13 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from ctrlgraph import work as work_mod
 from ctrlgraph.api.app import create_app
+from ctrlgraph.api.interop import import_job
 from ctrlgraph.bounds import BoundExceeded, Bounds, check_json_depth, check_xlsx, safe_load
 from ctrlgraph.evidence import repository
 from ctrlgraph.evidence.tenants import new_admin_key
+from ctrlgraph.store import readable
 from ctrlgraph.work import WorkPool
 from tests import backends
 from tests.conftest import FIXTURES
@@ -408,3 +411,83 @@ def test_query_workers_read_checkpoints_not_the_live_store(app: TestClient, keys
     for checkpoint in snapshots.iterdir():
         wal = sum(f.stat().st_size for f in checkpoint.glob("*.log"))
         assert wal < 1_000_000, (checkpoint, wal)
+
+
+# --------------------------------------------------------------------------
+# Heavy work that reads the store runs in the work pool too
+# --------------------------------------------------------------------------
+def framework_csv(framework: str, requirements: int) -> bytes:
+    """A generated framework with one mapping per requirement, as the CSV import reads it."""
+    header = "framework,ref,title,parent,control,relationship,rationale,strength,explanation,framework_title\n"
+    rows = "".join(
+        f"{framework},R.{n},Requirement {n},,GOV-07,intersects with,semantic,4,Generated row {n},Generated\n"
+        for n in range(1, requirements + 1)
+    )
+    return (header + rows).encode()
+
+
+def jobs_of(tenant: str, since: float) -> int:
+    return sum(1 for t, at in work_mod.pool().started if t == tenant and at >= since)
+
+
+def test_admin_import_is_built_in_the_work_pool_while_other_tenants_are_served(
+    app: TestClient, keys: dict[str, str], admin: str
+) -> None:
+    """The import's checks and SHACL validation run in a bounded worker on a
+    checkpoint; meanwhile another tenant's keyed /sparql (which builds its
+    view, also in the pool) and evidence read are answered."""
+    mark = time.monotonic()
+    result: dict[str, object] = {}
+
+    def run_import() -> None:
+        result["import"] = app.post(
+            "/v1/import/csv",
+            content=framework_csv("pool-fw", 1000),
+            headers={"Content-Type": "text/csv", **auth(admin)},
+        )
+
+    thread = threading.Thread(target=run_import)
+    thread.start()
+    while not jobs_of("import", mark) and thread.is_alive():
+        time.sleep(0.01)
+    h = {**auth(keys["delta"]), "Accept": "application/sparql-results+json"}
+    put = app.put("/v1/orgs/delta/evidence", content=metric("0.6", "delta"), headers={**TTL, **auth(keys["delta"])})
+    assert put.status_code == 200, put.text
+    answered = app.get(
+        "/sparql", params={"query": "ASK { ?m <https://w3id.org/ctrlgraph/ns#threshold> 0.6 }"}, headers=h
+    )
+    served_while_import_ran = thread.is_alive()
+    thread.join()
+    assert answered.status_code == 200 and answered.json()["boolean"] is True, answered.text
+    assert served_while_import_ran
+    imported = result["import"]
+    assert imported.status_code == 200, imported.text  # type: ignore[attr-defined]
+    assert imported.json()["requirements"] == 1000  # type: ignore[attr-defined]
+    assert jobs_of("import", mark) == 1 and jobs_of("delta", mark) >= 2  # the write, and the view
+    listed = app.get("/v1/frameworks/pool-fw/requirements").json()
+    assert listed["count"] == 1000
+    # No checkpoint is left behind.
+    settings = app.app.state.settings  # type: ignore[attr-defined]
+    assert not any((settings.data_dir / readable.CHECKPOINT_DIR).iterdir())
+
+
+def test_import_checks_are_bounded_like_every_heavy_job(app: TestClient) -> None:
+    """The same job under a tiny time limit stops at it (413 work_timeout for
+    the route), and refusals come back as data, naming the file and row."""
+    store = app.app.state.store  # type: ignore[attr-defined]
+    tight = WorkPool(Bounds(work_timeout=0.3, work_memory_mb=1024, work_processes=1))
+    with readable.readable_copy(store) as copy:
+        try:
+            with pytest.raises(BoundExceeded) as exc:
+                tight.run("import", import_job, copy, "csv", framework_csv("slow-fw", 2500), "big.csv", None, None,
+                          None, False, False)  # fmt: skip
+        finally:
+            tight.close()
+        assert exc.value.bound == "work_timeout"
+        bad = framework_csv("bad-fw", 3).replace(b"GOV-07", b"NO-SUCH-CONTROL", 1)
+        kind, value = work_mod.pool().run(
+            "import", import_job, copy, "csv", bad, "bad.csv", None, None, None, False, False
+        )
+    assert kind == "refused"
+    problems, _, total, file = value
+    assert file == "bad.csv" and total == 1 and problems[0].where.row == 2

@@ -3,16 +3,20 @@ reference dataset of an existing store are found, reported and repaired."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from fastapi.testclient import TestClient
 
-from ctrlgraph import doctor
+from ctrlgraph import doctor, work
+from ctrlgraph.api.app import create_app
+from ctrlgraph.bounds import Bounds
 from ctrlgraph.evidence import repository, tenants
 from ctrlgraph.iri import META_GRAPH
 from ctrlgraph.loader import load_reference
-from ctrlgraph.store import OxigraphStore
+from ctrlgraph.store import OxigraphStore, readable
 from tests import backends
 from tests.conftest import FIXTURES
 
@@ -101,3 +105,33 @@ def test_doctor_moves_tenant_graphs_out_of_the_reference_store(tmp_path: Path) -
         )
     finally:
         store.close()
+
+
+def test_startup_integrity_check_runs_in_the_pool_after_the_server_answers(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`ctrlgraph doctor`'s diagnosis at start-up reads every organization's
+    evidence: it runs in a bounded worker on a checkpoint, and still reports."""
+    from ctrlgraph.api.settings import Settings
+
+    path = tmp_path / "store"
+    store = OxigraphStore(path)
+    load_reference(store)
+    tenants.create_org(store, "orgb", "B")
+    body = (FIXTURES / "evidence" / "minimal.ttl").read_bytes().replace(b"/org/beta/", b"/org/orgb/")
+    repository.write_evidence(store, "orgb", "B", body, "text/turtle", "replace", separate_process=False)
+    injected = '<https://w3id.org/ctrlgraph/id/iso9001-2015> <http://purl.org/dc/terms/identifier> "orgb-was-here" .\n'
+    store.replace_graphs({repository.evidence_graph("orgb"): repository.read_evidence(store, "orgb") + injected})
+    assert [f.kind for f in doctor.diagnose(store, snapshots=False)] == ["evidence"]
+    store.close()
+
+    mark = time.monotonic()
+    caplog.set_level("WARNING", logger="ctrlgraph")
+    with TestClient(create_app(Settings(data_dir=path, bounds=Bounds(work_timeout=60, work_processes=1)))) as client:
+        assert client.get("/healthz").json()["status"] == "ok"
+        client.app.state.integrity_check.join(timeout=60)  # type: ignore[attr-defined]
+        assert not client.app.state.integrity_check.is_alive()  # type: ignore[attr-defined]
+        assert sum(1 for t, at in work.pool().started if t == "doctor" and at >= mark) == 1
+    warnings = [r.getMessage() for r in caplog.records if "tenant integrity" in r.getMessage()]
+    assert len(warnings) == 1 and repository.evidence_graph("orgb") in warnings[0], warnings
+    assert not (path / readable.CHECKPOINT_DIR).exists() or not any((path / readable.CHECKPOINT_DIR).iterdir())

@@ -34,6 +34,7 @@ from ctrlgraph.evidence.integrity import trespasses
 from ctrlgraph.iri import CG, META_GRAPH, is_tenant_graph
 from ctrlgraph.store.base import GraphStore, sparql_iri
 from ctrlgraph.store.oxigraph import OxigraphStore
+from ctrlgraph.store.readable import ReadableStore
 
 
 @dataclass
@@ -69,9 +70,11 @@ def _trespasses_in(store: GraphStore, graph: str, org: str) -> tuple[list[str], 
     return trespasses(triples, org, limit=5)
 
 
-def diagnose(store: GraphStore, *, snapshots: bool = True) -> list[Finding]:
-    """Everything found, most serious first (nothing is changed)."""
-    moved = getattr(store, "moved_tenant_graphs", [])  # the embedded store moves them when it opens
+def diagnose(store: GraphStore, *, snapshots: bool = True, moved: list[str] | None = None) -> list[Finding]:
+    """Everything found, most serious first (nothing is changed). ``moved``:
+    the tenant graphs the embedded store moved when it opened (default: the store's own record)."""
+    if moved is None:
+        moved = getattr(store, "moved_tenant_graphs", [])  # the embedded store moves them when it opens
     findings = (
         [Finding("tenant graph moved out of the reference store on opening", g, 1) for g in moved]
         + [Finding("tenant graph in reference store", g, 1) for g in _reference_store_tenant_graphs(store)]
@@ -88,6 +91,17 @@ def diagnose(store: GraphStore, *, snapshots: bool = True) -> list[Finding]:
                 if count:
                     findings.append(Finding("snapshot", graph, count, examples, repairable=False))
     return findings
+
+
+def diagnose_copy(copy: ReadableStore, moved: list[str], snapshots: bool = False) -> list[Finding]:
+    """:func:`diagnose` on a read-only copy of the store: the service's
+    start-up check, run in a bounded worker process (ctrlgraph.work) so that
+    reading every organization's evidence never holds the serving process."""
+    store = copy.open()
+    try:
+        return diagnose(store, snapshots=snapshots, moved=moved)
+    finally:
+        store.close()
 
 
 def repair(store: GraphStore) -> list[Finding]:

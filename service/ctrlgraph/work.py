@@ -79,7 +79,7 @@ def _serve(conn: Connection, memory_mb: int, env: dict[str, str]) -> None:  # pr
             conn.send(("memory", None))
 
 
-@dataclass
+@dataclass(eq=False)
 class _Worker:
     process: BaseProcess
     conn: Connection
@@ -94,6 +94,8 @@ class WorkPool:
         self.limits = limits or bounds_mod.current()
         self.size = max(1, self.limits.work_processes)
         self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._all: set[_Worker] = set()  # idle and busy, so close() stops them all
+        self._all_guard = threading.Lock()
         self._tenants: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
         self._tenants_guard = threading.Lock()
         self._closed = False
@@ -108,7 +110,10 @@ class WorkPool:
         )
         process.start()
         child.close()
-        return _Worker(process, parent)
+        w = _Worker(process, parent)
+        with self._all_guard:
+            self._all.add(w)
+        return w
 
     def _replace(self, w: _Worker) -> None:
         try:
@@ -116,6 +121,8 @@ class WorkPool:
             w.process.join(timeout=5)
         finally:
             w.conn.close()
+            with self._all_guard:
+                self._all.discard(w)
         if not self._closed:
             self._idle.put(self._spawn())
 
@@ -170,6 +177,10 @@ class WorkPool:
             except OSError:
                 pass
             self._replace(w)
+        with self._all_guard:
+            busy = list(self._all)
+        for w in busy:  # a job still running: its caller gets "the worker stopped"
+            w.process.kill()
 
 
 _pool: WorkPool | None = None

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import shutil
 import sys
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -23,7 +25,8 @@ from ctrlgraph.evidence import tenants
 from ctrlgraph.loader import load_reference, reference_graphs
 from ctrlgraph.sparql.pool import QueryPool
 from ctrlgraph.sparql.remote import RemoteQueryRunner
-from ctrlgraph.store import OxigraphStore
+from ctrlgraph.store import OxigraphStore, readable
+from ctrlgraph.store.base import GraphStore
 from ctrlgraph.web import mount as mount_web
 
 log = logging.getLogger("ctrlgraph")
@@ -40,6 +43,21 @@ set-theory relationships.
 ISO content is limited to identifiers and short titles. EU AI Act text:
 © European Union, reused under Commission Decision 2011/833/EU.
 """
+
+
+def _report(findings: list[doctor.Finding]) -> None:
+    for finding in findings:  # found at start-up: `ctrlgraph doctor --fix` repairs
+        log.warning("tenant integrity: %s", finding)
+
+
+def _integrity_check(store: GraphStore) -> None:
+    """`ctrlgraph doctor`'s diagnosis at start-up, in a bounded worker on a checkpoint."""
+    try:
+        with readable.readable_copy(store) as copy:
+            moved = list(getattr(store, "moved_tenant_graphs", []))
+            _report(work.pool().run("doctor", doctor.diagnose_copy, copy, moved))
+    except Exception as exc:  # the server stopped meanwhile, or a bound tripped: say so, keep serving
+        log.warning("tenant integrity check at start-up did not finish: %s", exc)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -59,9 +77,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             from ctrlgraph.demo import install_demo
 
             install_demo(store)
-        for finding in doctor.diagnose(store, snapshots=False):  # found at start-up: `ctrlgraph doctor --fix` repairs
-            log.warning("tenant integrity: %s", finding)
         store.flush()
+        if readable.supported(store):
+            # Reading every organization's evidence is heavy: a bounded worker does it while the server serves.
+            if isinstance(store, OxigraphStore):
+                shutil.rmtree(store.path / readable.CHECKPOINT_DIR, ignore_errors=True)  # left by a killed server
+            app.state.integrity_check = threading.Thread(
+                target=_integrity_check, args=(store,), name="integrity-check", daemon=True
+            )
+            app.state.integrity_check.start()
+        else:
+            _report(doctor.diagnose(store, snapshots=False))
         app.state.store = store
         app.state.settings = settings
         app.state.generation = 0

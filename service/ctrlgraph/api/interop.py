@@ -10,6 +10,7 @@ nothing is written then.
 from __future__ import annotations
 
 import itertools
+import threading
 from collections.abc import Iterable, Iterator
 from typing import Annotated, Any, Literal
 
@@ -22,7 +23,9 @@ from ctrlgraph.api.deps import StoreDep
 from ctrlgraph.api.reference import unprocessable
 from ctrlgraph.interop import FORMATS, ImportRefused, ciso_assistant, importer, oscal, parse, spreadsheet, sssom
 from ctrlgraph.interop.data import iter_json
+from ctrlgraph.store import readable
 from ctrlgraph.store.base import GraphStore
+from ctrlgraph.store.readable import ReadableStore
 
 router = APIRouter(prefix="/v1", tags=["interop"])
 
@@ -290,13 +293,42 @@ async def _body(request: Request) -> tuple[bytes, str | None]:
     return data, None
 
 
-def parse_job(fmt: str, data: bytes, name: str, framework: str | None, *rest: Any) -> tuple[str, object]:
-    """Parse an import file (run in a bounded worker: a large or hostile file
-    never holds the serving process); a refusal comes back as data."""
+def import_job(
+    copy: ReadableStore | None,
+    fmt: str,
+    data: bytes,
+    name: str,
+    framework: str | None,
+    equivalent_to: str | None,
+    columns: spreadsheet.CrosswalkColumns | None,
+    replace: bool,
+    skip_unresolved: bool,
+) -> tuple[str, object]:
+    """Parse an import file, check it against the store and validate it with
+    SHACL: the heavy part of an import, run in a bounded worker process on a
+    checkpoint of the store, so a large or hostile file never holds the
+    serving process. Returns ("ok", BuiltImport), or ("refused", problems)
+    as data. ``copy`` None: only parse (the draft comes back)."""
+    draft = None
     try:
-        return "ok", parse(fmt, data, name, framework, *rest)
+        draft = parse(fmt, data, name, framework, equivalent_to, columns)
+        if copy is None:
+            return "draft", draft
+        store = copy.open()
+        try:
+            result = importer.build_import(store, draft, replace=replace, skip_unresolved=skip_unresolved)
+        finally:
+            store.close()
     except ImportRefused as exc:
+        if draft is not None:
+            exc.in_file(draft.source_name)
         return "refused", (exc.problems, exc.summary, exc.total, exc.file)
+    return "ok", result.built()
+
+
+#: One admin import (checked against the store, then written) at a time, so
+#: the check a worker made on a checkpoint still holds when the write lands.
+_IMPORT_LOCK = threading.Lock()
 
 
 def _import(
@@ -314,21 +346,30 @@ def _import(
         columns = spreadsheet.CrosswalkColumns.from_yaml("{}", **(opts.get("columns") or {}))
     from ctrlgraph import work
 
-    kind, value = work.pool().run("import", parse_job, fmt, data, name, framework, opts.get("equivalent_to"), columns)
-    if kind == "refused":
-        problems, summary, total, file = value  # type: ignore[misc]
-        refused = ImportRefused(problems, summary, total=total)
-        refused.file = file
-        raise refused
-    draft = value
-    result = importer.run_import(
-        store,
-        draft,
-        write=write,
-        replace=bool(opts.get("replace")),
-        skip_unresolved=bool(opts.get("skip_unresolved")),
-    )
-    return {**result.summary(), "written": write}
+    replace, skip = bool(opts.get("replace")), bool(opts.get("skip_unresolved"))
+    with _IMPORT_LOCK:
+        if not readable.supported(store):  # an in-memory store: parse in a worker, check and build here
+            kind, value = work.pool().run(
+                "import", import_job, None, fmt, data, name, framework, opts.get("equivalent_to"), columns, False, False
+            )
+            if kind == "draft":
+                result = importer.run_import(store, value, write=write, replace=replace, skip_unresolved=skip)  # type: ignore[arg-type]
+                return {**result.summary(), "written": write}
+        else:
+            with readable.readable_copy(store) as copy:
+                kind, value = work.pool().run(
+                    "import", import_job, copy, fmt, data, name, framework, opts.get("equivalent_to"), columns,
+                    replace, skip,
+                )  # fmt: skip
+        if kind == "refused":
+            problems, summary, total, file = value  # type: ignore[misc]
+            refused = ImportRefused(problems, summary, total=total)
+            refused.file = file
+            raise refused
+        built: importer.BuiltImport = value  # type: ignore[assignment]
+        if write:
+            importer.apply_import(store, built)  # one SPARQL update: pyoxigraph runs it without the GIL
+    return {**built.summary(), "written": write}
 
 
 @router.post(
@@ -423,7 +464,8 @@ def delete_import(
     """Remove an imported framework and its imported mappings (one transaction). Needs an admin key."""
     require(principal, "admin")
     try:
-        graphs = importer.remove_import(store, framework_id)
+        with _IMPORT_LOCK:
+            graphs = importer.remove_import(store, framework_id)
     except ImportRefused as exc:
         raise HTTPException(status_code=404, detail=exc.problems[0].message) from exc
     request.app.state.generation += 1

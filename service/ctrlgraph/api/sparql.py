@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
+from collections import defaultdict
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import parse_qs
@@ -30,6 +31,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, Response
 
+from ctrlgraph import work
 from ctrlgraph.api.auth import optional_principal
 from ctrlgraph.api.body import read_body
 from ctrlgraph.api.cache import reference_version
@@ -43,7 +45,7 @@ from ctrlgraph.sparql.pool import PoolBusy
 from ctrlgraph.sparql.worker import QueryJob
 from ctrlgraph.store.base import QueryTimeout, StoreError
 from ctrlgraph.store.dialect import _blank_keeping_positions
-from ctrlgraph.store.oxigraph import OxigraphStore
+from ctrlgraph.store.oxigraph import OxigraphStore, fill_view
 
 _FROM_CLAUSE = re.compile(
     r"(?<![\w:?$])FROM\s+(?:NAMED\s+)?(?:<[^<>]*>|[A-Za-z_][\w.-]*:[\w.-]*|:[\w.-]*)", re.IGNORECASE
@@ -201,7 +203,8 @@ def readable_graphs(request: Request, principal: Principal | None) -> list[str]:
     return graphs
 
 
-_VIEW_LOCK = threading.Lock()
+_VIEW_LOCKS: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)  # one build per organization at a time
+_VIEW_LOCKS_GUARD = threading.Lock()
 #: (store, organization) -> (store generation, path of its view): skips two queries per request.
 _VIEWS: dict[tuple[str, str], tuple[int, str]] = {}
 
@@ -216,8 +219,15 @@ def organization_view(request: Request, org: str) -> str:
         return known[1]
     versions = repository.history(store, org)
     key = hashlib.sha256(f"{reference_version(store)}|{versions[-1].number if versions else 0}".encode()).hexdigest()
-    with _VIEW_LOCK:
-        path = store.reference_view([repository.evidence_graph(org), repository.report_graph(org)], f"{org}@{key[:16]}")
+    with _VIEW_LOCKS_GUARD:
+        lock = _VIEW_LOCKS[org]
+    with lock:
+        path = store.reference_view(
+            [repository.evidence_graph(org), repository.report_graph(org)],
+            f"{org}@{key[:16]}",
+            # the organization's triples are loaded by a bounded worker (ctrlgraph.work), as that tenant
+            fill=lambda staging, parts: work.pool().run(org, fill_view, staging, parts),
+        )
         store.drop_views(prefix=f"{org}@", keep=path.name)
     _VIEWS[(str(store.path), org)] = (generation, str(path))
     return str(path)
@@ -261,7 +271,10 @@ async def _answer(request: Request, query: str, default: list[str], named: list[
         # exist) is simply absent: an empty graph, whichever it is.
         org = _reader_org(principal)
         if org is not None:
-            store_path = await run_in_threadpool(organization_view, request, org)
+            try:
+                store_path = await run_in_threadpool(organization_view, request, org)
+            except work.JobFailed as exc:
+                return _text(503, f"the organization's query view could not be built: {exc}")
         if requested is None:
             union = True
             requested = ([], [])

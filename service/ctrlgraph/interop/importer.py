@@ -239,6 +239,13 @@ class ImportResult:
     def ntriples(self) -> dict[str, str]:
         return {iri: _ntriples(graph) for iri, graph in self.graphs.items()}
 
+    def counts(self) -> dict[str, int]:
+        return {iri: len(graph) for iri, graph in self.graphs.items()}
+
+    def built(self) -> BuiltImport:
+        """This result as plain data (picklable: it comes back from a worker process)."""
+        return BuiltImport(self.format, self.source_name, self.ntriples(), self.counts(), self.summary())
+
     def turtle(self) -> str:
         merged = Graph()
         for prefix, ns in _PREFIXES.items():
@@ -270,6 +277,26 @@ class ImportResult:
             "links": self.link_count,
             "warnings": self.warnings,
         }
+
+
+@dataclass(frozen=True)
+class BuiltImport:
+    """A checked, validated import as N-Triples per graph, ready to write."""
+
+    format: str
+    source_name: str
+    content: dict[str, str]
+    triple_counts: dict[str, int]
+    summary_: dict[str, object]
+
+    def ntriples(self) -> dict[str, str]:
+        return self.content
+
+    def counts(self) -> dict[str, int]:
+        return self.triple_counts
+
+    def summary(self) -> dict[str, object]:
+        return self.summary_
 
 
 _PREFIXES = {
@@ -1020,11 +1047,11 @@ def _meta_update(records: Mapping[str, tuple[str, str, int] | None]) -> str:
     return " ;\n".join(ops)
 
 
-def apply_import(store: GraphStore, result: ImportResult) -> None:
+def apply_import(store: GraphStore, result: ImportResult | BuiltImport) -> None:
     """Write a validated import in one transaction (graphs, meta records, derived aggregates)."""
-    content = result.ntriples()
+    content, counts = result.ntriples(), result.counts()
     records: dict[str, tuple[str, str, int] | None] = {
-        graph: (f"{result.format}: {result.source_name}", result.format, len(result.graphs[graph])) for graph in content
+        graph: (f"{result.format}: {result.source_name}", result.format, counts[graph]) for graph in content
     }
     store.replace_graphs(content, extra_update=combine_updates([_meta_update(records), derive_update(store)]))
     _flush(store)

@@ -6,7 +6,7 @@ import os
 import re
 import shutil
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -69,6 +69,21 @@ def _own_blank_nodes(ntriples: str, block: int) -> str:
 TENANT_DIR = "tenants"
 #: Folder, inside the store's folder, of the per-organization query views.
 VIEW_DIR = "views"
+
+
+#: Loads (graph IRI, N-Triples) parts into the store at a path (see OxigraphStore.reference_view).
+ViewFiller = Callable[[str, list[tuple[str, bytes]]], None]
+
+
+def fill_view(path: str, parts: list[tuple[str, bytes]]) -> None:
+    """Load each part into its named graph of the store at ``path`` (a view
+    being built), then close it."""
+    view = ox.Store(path)
+    for graph, data in parts:
+        if data:
+            view.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph))
+    view.flush()
+    del view
 
 
 class MixedDatasetError(StoreError):
@@ -224,13 +239,28 @@ class OxigraphStore:
         graphs = [*self._store.named_graphs(), *self._tenants.named_graphs()]
         return sorted(g.value for g in graphs if isinstance(g, ox.NamedNode))
 
-    def reference_view(self, org_graphs: Sequence[str], key: str) -> Path:
+    def checkpoint(self, target: Path) -> None:
+        """A copy of both stores as they are now, at ``target`` (hard links to
+        the immutable table files, the memtables flushed first: cheap), for
+        another process to read with ``OxigraphStore(target, read_only=True)``
+        (opening the live store read-only beside this writer is undefined
+        behaviour in pyoxigraph)."""
+        if self.path is None:
+            raise StoreError("checkpoints need an on-disk store")
+        self._store.backup(str(target))
+        self._tenants.backup(str(target / TENANT_DIR))
+
+    def reference_view(self, org_graphs: Sequence[str], key: str, *, fill: ViewFiller | None = None) -> Path:
         """An on-disk store holding the reference graphs plus ``org_graphs``
         (copied from the tenant store), for an organization's SPARQL queries:
         its union of graphs is exactly what that organization may read, so
         queries over it run as fast as reference queries. Built once per
         ``key`` (the caller's versions of both sides) as a checkpoint of the
-        reference store (hard links, cheap) plus the organization's triples."""
+        reference store (hard links, cheap) plus the organization's triples,
+        which ``fill`` loads (default :func:`fill_view`, here; the service
+        runs it in a bounded worker process so the copy never holds the
+        serving process). Taking the checkpoint and dumping the graphs run in
+        pyoxigraph without the GIL."""
         if self.path is None:
             raise StoreError("organization views need an on-disk store")
         views = self.path / VIEW_DIR
@@ -240,15 +270,18 @@ class OxigraphStore:
         views.mkdir(exist_ok=True)
         staging = views / f".{key}.{os.getpid()}.{threading.get_ident()}.tmp"
         shutil.rmtree(staging, ignore_errors=True)
-        self._store.backup(str(staging))
-        view = ox.Store(str(staging))
-        for graph in org_graphs:
-            view.extend(self._tenants.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
-        view.flush()
-        del view
         try:
+            self._store.backup(str(staging))
+            parts = [
+                (graph, self._tenants.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph)) or b"")
+                for graph in org_graphs
+            ]
+            (fill or fill_view)(str(staging), parts)
             staging.rename(target)
-        except OSError:  # built meanwhile by another thread: keep that one
+        except OSError:
+            if not target.exists():
+                raise
+        finally:  # a failed fill, or built meanwhile by another thread: keep that one
             shutil.rmtree(staging, ignore_errors=True)
         return target
 
