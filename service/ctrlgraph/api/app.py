@@ -91,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.store = store
         app.state.settings = settings
         app.state.generation = 0
+        app.state.organization_views = {}
         if isinstance(store, OxigraphStore):
             app.state.query_runner = QueryPool(
                 store.raw,

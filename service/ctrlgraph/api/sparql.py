@@ -205,8 +205,6 @@ def readable_graphs(request: Request, principal: Principal | None) -> list[str]:
 
 _VIEW_LOCKS: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)  # one build per organization at a time
 _VIEW_LOCKS_GUARD = threading.Lock()
-#: (store, organization) -> (store generation, path of its view): skips two queries per request.
-_VIEWS: dict[tuple[str, str], tuple[int, str]] = {}
 
 
 def organization_view(request: Request, org: str) -> str:
@@ -214,7 +212,11 @@ def organization_view(request: Request, org: str) -> str:
     evidence and validation graphs (built on first use of each version)."""
     store: OxigraphStore = request.app.state.store
     generation = request.app.state.generation  # bumped by every write this process makes
-    known = _VIEWS.get((str(store.path), org))
+    # organization -> (store generation, path of its view): skips two queries per
+    # request. Kept per app, as the generation it is keyed by is (two apps on one
+    # store in a process, as in the tests, each count their own writes).
+    views: dict[str, tuple[int, str]] = request.app.state.organization_views
+    known = views.get(org)
     if known is not None and known[0] == generation and Path(known[1]).exists():
         return known[1]
     versions = repository.history(store, org)
@@ -229,7 +231,7 @@ def organization_view(request: Request, org: str) -> str:
             fill=lambda staging, parts: work.pool().run(org, fill_view, staging, parts),
         )
         store.drop_views(prefix=f"{org}@", keep=path.name)
-    _VIEWS[(str(store.path), org)] = (generation, str(path))
+    views[org] = (generation, str(path))
     return str(path)
 
 
