@@ -22,8 +22,8 @@ lint: $(BIN)/.installed
 # server named by CTRLGRAPH_TEST_VIRTUOSO_ENV, or one started for the run when
 # virtuoso-t is installed; skipped otherwise, except in CI).
 test: lint
-	$(BIN)/pytest
-	$(BIN)/pytest --backend virtuoso
+	$(BIN)/pytest --durations=15
+	$(BIN)/pytest --backend virtuoso --durations=15
 
 bench-smoke: $(BIN)/.installed
 	$(BIN)/python bench/run.py --scale 0.005 --repeat 3 --output bench/out/smoke.md

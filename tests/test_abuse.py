@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import secrets
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -82,6 +83,7 @@ def limited_victim_key(limited: TestClient, admin: str) -> str:
 @pytest.mark.api
 def test_fresh_random_keys_do_not_escape_the_rate_limit(limited: TestClient) -> None:
     attacker = from_address(limited, ("203.0.113.8", 1))
+    started = time.monotonic()
     statuses = [
         attacker.get(
             "/v1/frameworks",
@@ -89,8 +91,10 @@ def test_fresh_random_keys_do_not_escape_the_rate_limit(limited: TestClient) -> 
         ).status_code
         for _ in range(20)
     ]
-    # Reference routes ignore the key, but the unverified key buys no bucket of its own.
-    assert 429 in statuses and statuses.count(200) <= 12
+    # Reference routes ignore the key, but the unverified key buys no bucket of its own:
+    # the address's burst of 12, plus what 0.2/s refilled while the requests ran (a slow machine).
+    refilled = int(0.2 * (time.monotonic() - started))
+    assert 429 in statuses and statuses.count(200) <= 12 + refilled
 
 
 @pytest.mark.api

@@ -398,3 +398,17 @@ def test_empty_template_download(app_client: TestClient) -> None:
         header = [c.value for c in workbook[kind][1]]
         assert header == ["id", *(c.name for c in columns)]
         assert workbook[kind].max_row == 1  # empty: headers only
+
+
+def test_the_same_file_again_changes_nothing_in_the_trail(app_client: TestClient, tenants: dict[str, str]) -> None:
+    # Blank nodes get new labels on every parse; the trail compares canonical (RDFC-1.0) forms.
+    body = (
+        MINIMAL
+        + b'\n<> <http://www.w3.org/2000/01/rdf-schema#seeAlso> [ <http://www.w3.org/2000/01/rdf-schema#label> "x" ] .\n'
+    )
+    headers = {**TTL, **auth(tenants["beta"])}
+    assert app_client.put("/v1/orgs/beta/evidence", content=body, headers=headers).status_code == 200
+    assert app_client.put("/v1/orgs/beta/evidence", content=body, headers=headers).status_code == 200
+    first, second = app_client.get("/v1/orgs/beta/history", headers=auth(tenants["beta"])).json()["versions"][-2:]
+    assert (second["triples_added"], second["triples_removed"]) == (0, 0)
+    assert second["content_hash"] == first["content_hash"] and second["triples"] == first["triples"]

@@ -88,11 +88,17 @@ def content_hash(ntriples: str) -> str:
     (:func:`canonical_ntriples`): it is what the audit trail verifies against.
     RDFC-1.0 is exponential on blank-node cliques and unbounded in memory on
     deep chains, so the service runs it in a bounded worker (ctrlgraph.work)."""
+    return hashlib.sha256("\n".join(canonical_lines(ntriples)).encode()).hexdigest()
+
+
+def canonical_lines(ntriples: str) -> list[str]:
+    """The graph's statements in RDFC-1.0 form, sorted: blank nodes carry
+    canonical labels, so the same graph uploaded twice gives the same lines
+    (what the hash is taken of, and what the audit trail's diff counts)."""
     triples = list(ox.parse(ntriples.encode(), format=ox.RdfFormat.N_TRIPLES)) if ntriples.strip() else []
     dataset = ox.Dataset(triples)
     dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
-    lines = sorted(str(quad) + " ." for quad in dataset)
-    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+    return sorted(str(quad) + " ." for quad in dataset)
 
 
 @dataclass
@@ -264,8 +270,11 @@ def prepare_write(
     report_nt = report.report.serialize(format="nt")
     if not report.conforms:
         return "rejected", (report.as_of.isoformat(), report_nt, report.findings, merged.count("\n"))
-    # Compared in stored form: a remote store may write literals its own way.
-    old_lines, new_lines = set(canonical_ntriples(existing).splitlines()), set(merged.splitlines())
+    # Compared in stored form (a remote store may write literals its own way)
+    # and with canonical blank-node labels: the same file again changes nothing.
+    old_canonical = canonical_lines(canonical_ntriples(existing))
+    new_canonical = canonical_lines(merged)
+    old_lines, new_lines = set(old_canonical), set(new_canonical)
     return "ok", PreparedWrite(
         merged,
         report_nt,
@@ -273,8 +282,8 @@ def prepare_write(
         report.findings,
         len(new_lines - old_lines),
         len(old_lines - new_lines),
-        len(new_lines),
-        content_hash(merged),
+        len(set(merged.splitlines())),
+        hashlib.sha256("\n".join(new_canonical).encode()).hexdigest(),
     )
 
 
