@@ -30,6 +30,7 @@ import httpx
 import pytest
 
 from ctrlgraph.demo import DEMO_KEY
+from ctrlgraph.evidence.tenants import new_admin_key
 from tests import backends
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,6 +48,9 @@ ARTIFACTS = ROOT / "test-artifacts" / "web"
 DOC_SHOTS = ROOT / "docs" / "screenshots"
 VIEWPORT = {"width": 1366, "height": 768}
 H = {"Authorization": f"Bearer {DEMO_KEY}"}
+# imports change the reference graph: the route test imports a small framework and removes it again
+ADMIN_KEY = new_admin_key()
+ADMIN = {"Authorization": f"Bearer {ADMIN_KEY}"}
 FRAMEWORK_ORDER = ["iso42001-2023", "iso27001-2022", "iso9001-2015", "iso-hs", "eu-ai-act-2024"]
 
 UVICORN = [sys.executable, "-m", "uvicorn", "tests.web_app:create", "--factory"]
@@ -148,6 +152,7 @@ def base(playwright_browser: Any, tmp_path_factory: pytest.TempPathFactory) -> I
         "CTRLGRAPH_DEMO": "1",
         "CTRLGRAPH_SPARQL_WORKERS": "2",
         "CTRLGRAPH_QUERY_TIMEOUT": "10",
+        "CTRLGRAPH_ADMIN_KEY": ADMIN_KEY,
         **backends.remote_env(),
     }
     if backends.is_remote():
@@ -292,6 +297,7 @@ def test_tree_and_requirement_page(page: Any, base: str, api: httpx.Client) -> N
             "yes" if r["determined"] else "candidate",
             str(r["strength"]),
             ", ".join(r["via"]),
+            ROUTE_WORDS[r["route"]],
         ]
     assert page.locator("#hs tbody tr").count() == len(detail["harmonized_structure"])
     shot(page, "requirement", doc=True)
@@ -300,6 +306,13 @@ def test_tree_and_requirement_page(page: Any, base: str, api: httpx.Client) -> N
     first = related[0]
     page.locator(f'#related tr[data-notation="{first["notation"]}"] a').first.click()
     page.wait_for_function("(n) => document.querySelector('h1')?.innerText.startsWith(n)", arg=first["notation"])
+
+
+ROUTE_WORDS = {
+    "controls": "through controls",
+    "direct": "direct mapping",
+    "direct+controls": "direct + through controls",
+}
 
 
 # ---------------------------------------------------------------- matrix
@@ -632,6 +645,21 @@ def test_org_roadmap_and_soa(page: Any, base: str, api: httpx.Client) -> None:
                 str(p["effort"]),
                 str(p["closes"]),
             ]
+        # compact: phases fold (the first open), a phase shows its first 10 steps; elements and Tab stops bounded
+        # (every step on the page was ~3,900 elements and hundreds of Tab stops)
+        size = page.evaluate(SIZE_JS, "#roadmap")
+        assert size["elements"] <= ROADMAP_ELEMENTS and size["tabStops"] <= ROADMAP_TAB_STOPS, size
+        first = r["phases"][0]
+        assert page.locator("#roadmap table.steps tbody tr").count() == min(10, len(first["steps"]))
+        # every step on request: open each phase, show all its steps
+        for p in r["phases"]:
+            box = view.locator(f'details.phase[data-phase="{p["phase"]}"]')
+            if box.get_attribute("open") is None:
+                view.locator(f'details.phase[data-phase="{p["phase"]}"] > summary').click()
+            if len(p["steps"]) > 10:
+                box.get_by_role("button", name=f"Show all {len(p['steps'])} steps").click()
+            rows = box.locator("table.steps tbody tr")
+            assert rows.count() == len(p["steps"]), p["phase"]
         steps = page.evaluate(
             "() => [...document.querySelectorAll('#roadmap table.steps tbody tr')].map(tr => [Number(tr.dataset.step),"
             " tr.dataset.control])"
@@ -684,6 +712,18 @@ def test_org_roadmap_and_soa(page: Any, base: str, api: httpx.Client) -> None:
     page.locator("#roadmap").scroll_into_view_if_needed()
     shot(page, "organization-roadmap")
 
+
+# What a section of the page costs: its elements, and the Tab stops a keyboard user passes
+# (focusable, rendered: not inside a closed <details>, not tabindex=-1, not disabled).
+SIZE_JS = """(selector) => {
+  const root = document.querySelector(selector);
+  const focusable = 'a[href], button, input, select, textarea, summary, [tabindex]';
+  const stops = [...root.querySelectorAll(focusable)].filter((el) => el.tabIndex >= 0 && !el.disabled
+    && el.getClientRects().length > 0);
+  return { elements: root.querySelectorAll('*').length, tabStops: stops.length };
+}"""
+ROADMAP_ELEMENTS = 1000
+ROADMAP_TAB_STOPS = 60
 
 ROADMAP = {
     "organization": "acme",
@@ -995,7 +1035,9 @@ AXE_RUN = """async ([contrast, sampled]) => {
 
 @pytest.mark.parametrize("size", ["desktop", "phone"])
 def test_axe_every_view(playwright_browser: Any, base: str, size: str) -> None:
-    """axe-core in every view: no serious or critical violation, no sideways scroll; phone screenshots."""
+    """axe-core in every view: no serious or critical violation, no sideways scroll; the page structure
+    (AUDIT_JS: one h1, landmarks, heading levels, labels, names, table scopes, ids); the current page marked
+    in the navigation; phone screenshots. One pass over the views checks all of it (each view loads once)."""
     if backends.is_remote():
         pytest.skip("the pages do not depend on the store backend: audited on the embedded store")
     source = axe_source()
@@ -1015,6 +1057,13 @@ def test_axe_every_view(playwright_browser: Any, base: str, size: str) -> None:
             width = page.evaluate("document.documentElement.scrollWidth")
             if width > viewport["width"] + 1:
                 problems.append(f"sideways scroll: {width} px on {viewport['width']} px")
+            problems += page.evaluate(AUDIT_JS)
+            # navigation marks the current page
+            current = page.locator('nav[aria-label="Main"] [aria-current="page"]').count()
+            if current != (0 if view == "nowhere" else 1):
+                problems.append(f"{current} navigation links marked current")
+            if view == "matrix" and page.title() != "Coverage matrix · ctrlgraph":
+                problems.append(f"title {page.title()!r}")  # the title says where the user is
             if problems:
                 found[view] = problems
             if size == "phone" and view in PHONE_SHOTS:
@@ -1026,7 +1075,7 @@ def test_axe_every_view(playwright_browser: Any, base: str, size: str) -> None:
 
 
 PHONE = {"width": 390, "height": 844}
-PHONE_DOC = {"frameworks", "planning", "control-audit-chain"}  # the ones the README shows
+PHONE_DOC = {"frameworks", "planning", "control-audit-chain", "matrix"}  # the ones the README shows
 PHONE_SHOTS = {
     "": "frameworks",
     "plan": "planning",
@@ -1035,26 +1084,6 @@ PHONE_SHOTS = {
     "evidence": "evidence",
     "control/PPL-01": "control-audit-chain",
 }
-
-
-def test_accessibility_basics_on_every_view(page: Any, base: str) -> None:
-    page.set_default_timeout(120_000)  # as in test_axe_every_view
-    store_key(page, base)
-    found = {}
-    for view in VIEWS:
-        goto(page, base, view)
-        if view == "org":
-            page.locator("#validation table").wait_for()
-        problems = page.evaluate(AUDIT_JS)
-        if problems:
-            found[view] = problems
-        # navigation marks the current page
-        current = page.locator('nav[aria-label="Main"] [aria-current="page"]')
-        assert current.count() == (0 if view == "nowhere" else 1), view
-    assert not found, found
-    # the title of each page says where the user is
-    goto(page, base, "matrix")
-    assert page.title() == "Coverage matrix · ctrlgraph"
 
 
 # ---------------------------------------------------------------- tasks with action budgets
@@ -1184,11 +1213,20 @@ def test_task_evidence_check_commit_restore(page: Any, base: str, api: httpx.Cli
     assert page.locator("button.commit").is_disabled()
     assert len(api.get("/v1/orgs/acme/history", headers=H).json()["versions"]) == len(versions)
 
-    # the organization's own evidence: accepted, its warnings listed as stored-with-it
-    page.locator("input[type=file]").set_input_files(
-        files=[{"name": "acme.ttl", "mimeType": "text/turtle", "buffer": turtle.encode()}]
+    # the organization's own evidence, dropped on the page (a real DataTransfer with the file):
+    # accepted, its warnings listed as stored-with-it
+    drop = page.locator(".dropzone")
+    dropped = page.evaluate_handle(
+        "(text) => { const dt = new DataTransfer();"
+        " dt.items.add(new File([text], 'acme.ttl', { type: 'text/turtle' })); return dt; }",
+        turtle,
     )
+    drop.dispatch_event("dragover", {"dataTransfer": dropped})
+    assert "over" in (drop.get_attribute("class") or "").split()
+    drop.dispatch_event("drop", {"dataTransfer": dropped})
     user.used += 1
+    assert "over" not in (drop.get_attribute("class") or "").split()
+    page.locator(".check-output h3", has_text="Check of acme.ttl").wait_for()
     ok = page.locator('.check-output .report[data-conforms="true"]')
     ok.wait_for()
     assert page.locator('.check-output tr[data-severity="Warning"]').count() == report["warnings"]
@@ -1332,10 +1370,22 @@ def test_task_audit_chain_expired_evidence(page: Any, base: str, api: httpx.Clie
     assert {(r.get_attribute("data-framework"), r.get_attribute("data-notation")) for r in served.all()} == {
         (r["framework"], r["notation"]) for r in want
     }
+    # the SHACL result's link leads to its own row of the dashboard's report: in view, focused, marked
+    finding = status.locator("table.chain .shacl-list li").first
+    message = finding.locator(".shacl-message").inner_text()
+    user.click(finding.locator("a"))
+    wait_route(page, "org")
+    target = page.locator("#validation tbody tr.target")
+    assert target.count() == 1
+    assert page.evaluate("document.activeElement.matches('#validation tbody tr.target')")
+    assert target.locator('[data-field="message"]').inner_text() == message
+    assert target.locator("td.focus-name").inner_text() in expired["evidence"]
+    box = target.bounding_box()
+    assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= VIEWPORT["height"]
+    assert "result=" in page.evaluate("location.hash")
     # one served requirement's page: the organization's verdict and the same chain
     req = want[0]
-    served.first.locator("a").first.click()
-    wait_route(page, f"requirement/{req['framework']}/{quote(req['notation'])}")
+    goto(page, base, f"requirement/{req['framework']}/{quote(req['notation'])}")
     status = page.locator("#org-status")
     status.locator(".org-verdict").wait_for()
     assert status.get_attribute("data-status") == req["status"]
@@ -1352,6 +1402,23 @@ def test_phone_matrix_panel_and_dashboard_skip_link(playwright_browser: Any, bas
     page = context.new_page()
     try:
         goto(page, base, "matrix")
+        # the grid starts on the first screen: the filters are folded behind a toggle that sums them up
+        box = page.locator("details.filter-box")
+        assert box.get_attribute("open") is None
+        assert not page.get_by_label("Domain").is_visible()
+        rows = page.locator("#matrix-table tbody tr")
+        third = rows.nth(2).bounding_box()
+        assert third is not None and third["y"] + third["height"] <= PHONE["height"], third
+        summary = box.locator("summary")
+        assert re.search(r"all \d+ frameworks · all domains", summary.inner_text())
+        # the toggle opens them, and they work
+        summary.click()
+        page.get_by_label("Domain").select_option("GOV")
+        page.wait_for_function("() => location.hash.includes('domain=GOV')")
+        assert "domain GOV" in summary.inner_text()
+        assert {r.get_attribute("data-domain") for r in rows.all()} == {"GOV"}
+        summary.click()
+        assert not page.get_by_label("Domain").is_visible()
         page.locator("#matrix-table button.cell:not(.empty)").first.click()
         page.locator("#cell-panel table").wait_for()
         page.wait_for_timeout(200)
@@ -1394,6 +1461,66 @@ def test_task_article_9_and_its_42001_controls(page: Any, base: str, api: httpx.
     want = {r["notation"] for r in related["related"] if r["framework"] == "iso42001-2023"}
     assert want, "the roll-up should reach ISO/IEC 42001"
     assert {r.get_attribute("data-notation") for r in group.locator("tbody tr").all()} == want
+
+
+# A crosswalk workbook between a small imported framework (CISO Assistant format) and ISO/IEC 27001.
+DIRECT_CSV = """Ref;ISO 27001:2022;How
+GOV.1;A.5.1;subset of
+DAT.1;A.8.11;intersects with
+MON.1;9.1;intersects with
+"""
+
+
+def test_direct_mappings_say_their_route(page: Any, base: str, api: httpx.Client) -> None:
+    """Direct requirement-to-requirement mappings (imported for the test, removed after it) show their route
+    in the crosswalk panel and in related requirements, beside the route through common controls."""
+    fixtures = ROOT / "tests" / "fixtures" / "interop"
+    for name in ("ciso-mini-framework.yaml", "ciso-mini-mapping.yaml"):
+        answer = api.post("/v1/import/ciso-assistant", content=(fixtures / name).read_bytes(), headers=ADMIN)
+        assert answer.status_code == 200, answer.text
+    try:
+        params = {
+            "source_col": "Ref",
+            "target_col": "ISO 27001:2022",
+            "relationship_col": "How",
+            "source_framework": "ciso-mini",
+            "target_framework": "iso27001-2022",
+            "filename": "web-test-crosswalk.csv",
+        }
+        answer = api.post("/v1/import/crosswalk", params=params, content=DIRECT_CSV.encode(), headers=ADMIN)
+        assert answer.status_code == 200, answer.text
+        pairs = api.get("/v1/crosswalk", params={"source": "ciso-mini", "target": "iso27001-2022"}).json()["pairs"]
+        assert {p["route"] for p in pairs} & {"direct", "direct+controls"}, pairs
+
+        # the crosswalk panel: each pair's route; a direct path names who states it
+        page.set_default_timeout(120_000)  # every crosswalk of six frameworks, cold
+        page.goto(f"{base}/#/overlap?from=ciso-mini&to=iso27001-2022")
+        wait_route(page, "overlap")
+        panel = page.locator("#pairs-panel")
+        panel.locator("table").wait_for()
+        for p in pairs:
+            row = panel.locator(f'tbody tr[data-source="{p["source"]}"][data-target="{p["target"]}"]')
+            assert row.get_attribute("data-route") == p["route"], (p["source"], p["target"])
+            cells = row.locator("th, td").all_inner_texts()
+            assert cells[-1] == ROUTE_WORDS[p["route"]]
+            if p["route"].startswith("direct"):
+                assert "direct (" in cells[-2]
+
+        # related requirements of GOV.1: the direct one says so
+        related = api.get("/v1/requirements/related", params={"framework": "ciso-mini", "notation": "GOV.1"}).json()
+        goto(page, base, "requirement/ciso-mini/GOV.1")
+        page.locator("#related table").first.wait_for()
+        direct = [r for r in related["related"] if r["route"] != "controls"]
+        assert direct, related
+        for r in related["related"]:
+            row = page.locator(
+                f'#related .related-group[data-framework="{r["framework"]}"] tr[data-notation="{r["notation"]}"]'
+            )
+            assert row.locator("[data-route]").get_attribute("data-route") == r["route"]
+            assert row.locator("th, td").all_inner_texts()[-1] == ROUTE_WORDS[r["route"]]
+    finally:
+        assert api.delete("/v1/imports/ciso-mini", headers=ADMIN).status_code == 200
+    assert "ciso-mini" not in {f["id"] for f in api.get("/v1/frameworks").json()}
 
 
 def test_systems_page(page: Any, base: str, api: httpx.Client) -> None:

@@ -82,12 +82,14 @@ async function route() {
       const heading = container.querySelector("h1");
       const back = restoreScroll;
       restoreScroll = null;
+      // a view that put the focus somewhere itself (a linked row) keeps it, and its scroll
+      const placed = container.contains(document.activeElement) && document.activeElement !== container;
       if (heading) {
         heading.setAttribute("tabindex", "-1");
-        if (!firstRender) heading.focus({ preventScroll: true });
+        if (!firstRender && !placed) heading.focus({ preventScroll: true });
       }
-      if (back !== null) window.scrollTo(0, back);
-      else if (!firstRender && !sameView) window.scrollTo(0, 0);
+      if (!placed && back !== null) window.scrollTo(0, back);
+      else if (!placed && !firstRender && !sameView) window.scrollTo(0, 0);
       firstRender = false;
     }
   }

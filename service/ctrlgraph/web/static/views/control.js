@@ -4,7 +4,7 @@
 import * as api from "../api.js";
 import { append, facts, h, loading, note, section, table } from "../dom.js";
 import { controlStatus } from "./orgstatus.js";
-import { relationshipCell, strengthCell } from "./requirement.js";
+import { relationshipCell, routeColumn, strengthCell } from "./requirement.js";
 
 export async function render(container, notation) {
   const slot = loading();
@@ -54,6 +54,7 @@ export async function render(container, notation) {
           { label: "Relationship", cell: (r) => relationshipCell(r.relationship) },
           { label: "Strength", cell: (r) => strengthCell(r.strength), numeric: true },
           { label: "Explanation", cell: (r) => r.explanation || "", className: "wrap explain" },
+          ...routeColumn(rows),
         ],
         rows,
       })));

@@ -8,7 +8,7 @@ import * as api from "../api.js";
 import { append, announce, debounce, h, loading, newId, note, plural, table } from "../dom.js";
 import { csvButton } from "../export.js";
 import { hashQuery, replaceQuery } from "../url.js";
-import { relationshipCell, strengthCell } from "./requirement.js";
+import { relationshipCell, routeColumn, strengthCell } from "./requirement.js";
 
 // The filters, sort, search, what the colour shows and the chosen cell live in
 // the URL (#/matrix?fw=…&domain=…), so Back and a shared link keep them.
@@ -70,6 +70,22 @@ function rowsFor(data) {
   return { rows, selected };
 }
 
+// Phones: the filters start folded (the same width as the stylesheet's phone layout).
+const NARROW = window.matchMedia("(max-width: 700px)");
+
+/** The filters in a few words, for the toggle that folds them. */
+function filterWords(total) {
+  const sorts = { shared: "shared first", notation: "by notation" };
+  return [
+    state.frameworks.size === total ? `all ${total} frameworks` : plural(state.frameworks.size, "framework"),
+    state.domain ? `domain ${state.domain}` : "all domains",
+    state.q ? `“${state.q}”` : null,
+    state.min > 1 ? `shared by ${state.min}+` : null,
+    sorts[state.sort] || `most in ${api.shortName(state.sort.slice(3))}`,
+    state.show === "strength" ? "strongest mapping" : null,
+  ].filter(Boolean).join(" · ");
+}
+
 function legend() {
   if (state.show === "strength") {
     return h("div", { class: "legend", role: "group", "aria-label": "Colour legend" },
@@ -96,7 +112,9 @@ async function showCell(panel, data, notation, fw) {
   panel.dataset.framework = fw;
   const detail = await api.control(notation);
   if (state.cell.notation !== notation || state.cell.fw !== fw) return;
-  const reqs = detail.serves[fw] || [];
+  // the route each requirement is served by, where the server says it (shared controls' or the control's own rows)
+  const routes = new Map((c.requirements[fw] || []).filter((r) => r.route).map((r) => [r.notation, r.route]));
+  const reqs = (detail.serves[fw] || []).map((r) => (r.route || !routes.has(r.notation) ? r : { ...r, route: routes.get(r.notation) }));
   panel.replaceChildren(
     h("h2", { id: headingId }, `${notation} in ${api.shortName(fw)}`),
     h("p", { class: "panel-sub" }, h("a", { href: api.controlHref(notation) }, detail.title)),
@@ -109,6 +127,7 @@ async function showCell(panel, data, notation, fw) {
       columns: [
         { label: "Requirement", cell: (r) => [h("a", { href: api.reqHref(fw, r.notation) }, r.notation), h("span", { class: "req-title" }, r.title)], className: "wrap" },
         { label: "Relationship (strength)", cell: (r) => [relationshipCell(r.relationship), " (", strengthCell(r.strength), ")"] },
+        ...routeColumn(reqs),
       ],
       rows: reqs,
     }) : note(`${notation} serves no requirement of ${fw}.`),
@@ -250,8 +269,10 @@ export async function render(container) {
       h("option", { value: i + 1, selected: state.min === i + 1 }, i === 0 ? "1 (every mapped control)" : `${i + 1} or more`)));
   };
   const legendSlot = h("div", { class: "legend-slot" });
+  const filterSummary = h("span", { class: "filter-summary" });
   const redraw = () => {
     saveState(allIds);
+    filterSummary.textContent = filterWords(list.length);
     legendSlot.replaceChildren(legend());
     if (!state.frameworks.size) {
       scroller.replaceChildren(note("Choose at least one framework."));
@@ -302,8 +323,13 @@ export async function render(container) {
     h("div", { class: "field" }, h("label", { for: sortId }, "Sort"), sortSelect),
     h("div", { class: "field" }, h("label", { for: showId }, "Cells show"), showSelect),
     h("div", { class: "field" }, h("label", { for: minId }, "Shared by"), minSelect));
+  // On a narrow screen the filters would fill the first screen: they fold behind
+  // a toggle (closed there, open on wider screens) whose label sums them up.
+  filterSummary.textContent = filterWords(list.length);
+  const filterBox = h("details", { class: "filter-box", open: !NARROW.matches },
+    h("summary", {}, h("span", { class: "filter-toggle" }, "Filters"), " ", filterSummary), filters);
 
-  append(container, filters, h("div", { class: "matrix-meta" }, status, legendSlot,
+  append(container, filterBox, h("div", { class: "matrix-meta" }, status, legendSlot,
     csvButton(() => scroller.querySelector("table"), () => `coverage-matrix${state.show === "strength" ? "-strength" : ""}.csv`, "Download the matrix (CSV)")),
     h("div", { class: "matrix-layout" }, scroller, panel));
   redraw();

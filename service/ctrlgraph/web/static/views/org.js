@@ -26,6 +26,7 @@ const state = {
   org: null,
   asOf: "",
   gaps: { framework: "", statuses: new Set(DEFAULT_STATUSES), text: "" },
+  result: "", // a SHACL result to bring into view (a link from an audit chain)
 };
 
 /** The dashboard's filters from the URL (#/org?fw=…&status=…&q=…&as_of=…), so Back and a shared link keep them. */
@@ -35,12 +36,13 @@ function readState() {
   state.gaps.framework = q.get("fw") || "";
   state.gaps.text = q.get("q") || "";
   state.gaps.statuses = new Set(q.has("status") ? q.get("status").split(",").filter(Boolean) : DEFAULT_STATUSES);
+  state.result = q.get("result") || "";
   if (q.get("org")) state.org = q.get("org");
 }
 function saveState() {
   const statuses = [...state.gaps.statuses].sort();
   const isDefault = statuses.join(",") === [...DEFAULT_STATUSES].sort().join(",");
-  replaceQuery({ org: state.org, as_of: state.asOf, fw: state.gaps.framework, q: state.gaps.text, status: isDefault ? null : statuses.join(",") });
+  replaceQuery({ org: state.org, as_of: state.asOf, fw: state.gaps.framework, q: state.gaps.text, status: isDefault ? null : statuses.join(","), result: state.result });
 }
 
 /** What each control state means (the chips in the gap list). */
@@ -413,6 +415,52 @@ function refList(items) {
     h("ul", { class: "inline-list" }, items.map(({ fw, n }) => h("li", {}, h("a", { href: api.reqHref(fw, n), title: fw }, `${api.shortName(fw)} ${n}`)))));
 }
 
+const STEP_PAGE = 10;
+
+/** One phase's steps: the first STEP_PAGE, then the rest on request. */
+function phaseSteps(holder, p) {
+  let shown = Math.min(STEP_PAGE, p.steps.length);
+  const more = h("button", { type: "button", class: "secondary show-steps" });
+  const status = h("p", { class: "steps-status", role: "status" });
+  const draw = () => {
+    holder.replaceChildren(table({
+      caption: `Steps of the ${p.phase} phase`,
+      captionHidden: true,
+      className: "data compact steps",
+      rowAttrs: (s) => ({ "data-step": s.step, "data-control": s.control }),
+      columns: [
+        { label: "Step", key: "step", numeric: true },
+        { label: "Control", cell: (s) => [h("a", { href: api.controlHref(s.control) }, s.control), " ", h("span", { class: "control-title" }, s.title)], className: "wrap" },
+        { label: "Action", key: "action", className: "wrap" },
+        { label: "State", cell: (s) => h("span", { class: `state state-${String(s.state).replace(/\s+/g, "-")}` }, s.state) },
+        { label: "Frameworks", cell: (s) => fwList(s.frameworks), className: "wrap" },
+        { label: "Closes", cell: (s) => refList(byFramework(s.closes)) },
+        { label: "Helps", cell: (s) => refList(byFramework(s.contributes)) },
+        { label: "Documents", cell: (s) => ((s.documents || []).length
+          ? s.documents.flatMap((d, i) => [i ? "; " : "", h("span", { title: d.tier }, d.name)]) : "—"), className: "wrap" },
+        { label: "Effort (points)", key: "effort", numeric: true },
+      ],
+      rows: p.steps.slice(0, shown),
+    }));
+    if (shown < p.steps.length) {
+      status.textContent = `Showing steps 1–${shown} of ${p.steps.length}.`;
+      more.textContent = `Show all ${p.steps.length} steps of ${p.phase}`;
+      holder.append(h("div", { class: "toolbar" }, status, more));
+    }
+  };
+  more.addEventListener("click", () => {
+    const first = shown;
+    shown = p.steps.length;
+    draw();
+    announce(`All ${p.steps.length} steps of ${p.phase} shown.`);
+    // keep the keyboard where the reader was: on the first newly shown step
+    const next = holder.querySelectorAll("table.steps tbody tr")[first];
+    const link = next && next.querySelector("a");
+    if (link) link.focus();
+  });
+  draw();
+}
+
 /** The roadmap (GET /v1/orgs/{org}/roadmap): phases of steps, each a control to implement or evidence to renew. */
 function roadmapView(r) {
   const solver = isObject(r.solver) ? `${r.solver.status}${r.solver.proven_optimal ? " (proven optimal)" : ""}` : null;
@@ -438,28 +486,23 @@ function roadmapView(r) {
       rows: r.phases,
     }),
   ];
+  // Each phase folds (the first open); its steps are drawn when it is first
+  // opened, STEP_PAGE at a time: the whole roadmap is thousands of elements and
+  // hundreds of Tab stops, most of which nobody reads at once.
   r.phases.forEach((p, i) => {
-    out.push(h("details", { class: "phase", "data-phase": p.phase, open: i === 0 },
+    const body = h("div", { class: "phase-steps" });
+    let drawn = false;
+    const box = h("details", { class: "phase", "data-phase": p.phase, "data-steps": String(p.steps.length), open: i === 0 },
       h("summary", {}, h("h3", { class: "inline-heading" }, `${p.order}. ${p.phase}`), ` — ${plural(p.steps.length, "step")}, effort ${p.effort} points`),
-      table({
-        caption: `Steps of the ${p.phase} phase`,
-        captionHidden: true,
-        className: "data compact steps",
-        rowAttrs: (s) => ({ "data-step": s.step, "data-control": s.control }),
-        columns: [
-          { label: "Step", key: "step", numeric: true },
-          { label: "Control", cell: (s) => [h("a", { href: api.controlHref(s.control) }, s.control), " ", h("span", { class: "control-title" }, s.title)], className: "wrap" },
-          { label: "Action", key: "action", className: "wrap" },
-          { label: "State", cell: (s) => h("span", { class: `state state-${String(s.state).replace(/\s+/g, "-")}` }, s.state) },
-          { label: "Frameworks", cell: (s) => fwList(s.frameworks), className: "wrap" },
-          { label: "Closes", cell: (s) => refList(byFramework(s.closes)) },
-          { label: "Helps", cell: (s) => refList(byFramework(s.contributes)) },
-          { label: "Documents", cell: (s) => ((s.documents || []).length
-            ? s.documents.flatMap((d, i) => [i ? "; " : "", h("span", { title: d.tier }, d.name)]) : "—"), className: "wrap" },
-          { label: "Effort (points)", key: "effort", numeric: true },
-        ],
-        rows: p.steps,
-      })));
+      body);
+    const draw = () => {
+      if (drawn || !box.open) return;
+      drawn = true;
+      phaseSteps(body, p);
+    };
+    box.addEventListener("toggle", draw);
+    draw();
+    out.push(box);
   });
   if (Array.isArray(r.uncoverable) && r.uncoverable.length) {
     out.push(h("h3", {}, `Not coverable by common controls (${r.uncoverable.length})`),
@@ -573,6 +616,38 @@ export async function evidenceLabels(org) {
   }
 }
 
+/**
+ * A short, stable key for one SHACL result (FNV-1a over what makes it that
+ * result): a link from an audit chain names the row (#/org?result=…), and the
+ * dashboard brings that row into view, focused and marked.
+ */
+export function resultKey(r) {
+  let hash = 0x811c9dc5;
+  for (const ch of [r.severity, r.focus, r.path || "", r.value || "", r.message].join("\u0000")) {
+    hash ^= ch.codePointAt(0);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash.toString(36);
+}
+
+/** The dashboard link to one SHACL result's row. */
+export const resultHref = (org, r) => `#/org?org=${encodeURIComponent(org)}&result=${resultKey(r)}`;
+
+/** Bring the result named in the URL into view, focused and marked; say so if it is gone. */
+function showResult(sectionEl) {
+  if (!state.result) return;
+  const row = sectionEl.querySelector(`tr[data-result="${CSS.escape(state.result)}"]`);
+  if (!row) {
+    sectionEl.querySelector("h2").after(note("The result you followed is not in this report any more (the evidence changed since).", "error"));
+    return;
+  }
+  row.classList.add("target");
+  row.setAttribute("tabindex", "-1");
+  row.scrollIntoView({ block: "center" });
+  row.focus({ preventScroll: true });
+  announce("The validation result you followed is marked.");
+}
+
 function validation(report, labels) {
   const name = (iri) => (iri ? labels.get(iri) || localName(iri) : "—");
   return [
@@ -586,7 +661,7 @@ function validation(report, labels) {
     report.results.length ? table({
       caption: "SHACL results: what to fix",
       className: "data compact validation",
-      rowAttrs: (r) => ({ "data-severity": r.severity, "data-message": r.message, "data-focus": r.focus }),
+      rowAttrs: (r) => ({ "data-severity": r.severity, "data-message": r.message, "data-focus": r.focus, "data-result": resultKey(r) }),
       columns: [
         { label: "Severity", cell: (r) => h("span", { class: `sev sev-${r.severity.toLowerCase()}` }, r.severity === "Violation" ? "Violation (blocks)" : r.severity) },
         { label: "What", cell: (r) => name(r.focus), className: "wrap focus-name" },
@@ -640,7 +715,7 @@ function dashboard(holder, org) {
     fill(sections.soa, "The Statement of Applicability", () => get("soa"), (probe) => soa(org.id, params, probe)),
     fill(sections.validation, "The validation report", () => Promise.all([get("validation"), labelsPromise]),
       ([report, labels]) => validation(report, labels)),
-  ]);
+  ]).then(() => showResult(sections.validation));
 }
 
 export async function render(container) {

@@ -8,7 +8,7 @@
 import * as api from "../api.js";
 import { h, note, plural, section, table } from "../dom.js";
 import { humanMessage } from "../people.js";
-import { evidenceLabels, evidenceLines, stateChip } from "./org.js";
+import { evidenceLabels, evidenceLines, resultHref, resultKey, stateChip } from "./org.js";
 import { activeOrg } from "./orgcommon.js";
 
 const badge = (status) => h("span", { class: `status status-${status.replace(/\s+/g, "-")}` }, status);
@@ -39,16 +39,18 @@ function crumb(org, ...trail) {
     trail.map((t, i) => h("li", i === trail.length - 1 ? { "aria-current": "location" } : {}, t))));
 }
 
-function shaclCell(c, byName) {
+function shaclCell(org, c, byName) {
   const results = (c.evidence || []).flatMap((name) => byName.get(name) || []);
   if (!results.length) return (c.evidence || []).length ? "no SHACL finding" : "—";
+  // each result links to its own row of the dashboard's validation report
   return h("ul", { class: "shacl-list" }, results.map((r) =>
-    h("li", {}, h("a", { href: "#/org", class: `sev sev-${r.severity.toLowerCase()}` }, r.severity), ": ", humanMessage(r.message))));
+    h("li", { "data-result": resultKey(r) }, h("a", { href: resultHref(org.id, r), class: `sev sev-${r.severity.toLowerCase()}` }, r.severity),
+      ": ", h("span", { class: "shacl-message" }, humanMessage(r.message)))));
 }
 
 const CLOSING = new Set(["equal", "subset of"]);
 
-function chainTable(controls, byName, caption) {
+function chainTable(org, controls, byName, caption) {
   // the controls that would close the requirement alone first, as in the gap list
   controls = [...controls].sort((a, b) => Number(CLOSING.has(b.relationship)) - Number(CLOSING.has(a.relationship)) || b.strength - a.strength);
   return table({
@@ -60,7 +62,7 @@ function chainTable(controls, byName, caption) {
       { label: "Relationship", key: "relationship" },
       { label: "Implementation", cell: (c) => stateChip(c.state) },
       { label: "Evidence (validity)", cell: (c) => (c.evidence.length || c.problems.length || c.justification ? evidenceLines(c) : "none recorded"), className: "wrap evidence-cell" },
-      { label: "SHACL", cell: (c) => shaclCell(c, byName), className: "wrap" },
+      { label: "SHACL", cell: (c) => shaclCell(org, c, byName), className: "wrap" },
     ],
     rows: controls,
   });
@@ -83,7 +85,7 @@ export async function requirementStatus(framework, notation) {
   if (own) {
     out.dataset.status = own.status;
     out.append(h("p", { class: "org-verdict" }, badge(own.status), " ", own.reason),
-      own.controls.length ? chainTable(own.controls, byName, `How ${org.name} meets ${notation}: control → implementation → evidence → SHACL`) : null);
+      own.controls.length ? chainTable(org, own.controls, byName, `How ${org.name} meets ${notation}: control → implementation → evidence → SHACL`) : null);
     return out;
   }
   const parts = gaps.requirements.filter((r) => r.framework === framework
@@ -133,7 +135,7 @@ export async function controlStatus(notation) {
   const mine = rows[0].controls.find((c) => c.control === notation);
   out.dataset.state = mine.state;
   out.append(h("p", { class: "org-verdict" }, "Implementation: ", stateChip(mine.state)),
-    chainTable([mine], byName, `${org.name}'s implementation of ${notation} and its evidence`),
+    chainTable(org, [mine], byName, `${org.name}'s implementation of ${notation} and its evidence`),
     table({
       caption: `Verdicts of the requirements ${notation} serves (${rows.length})`,
       className: "data compact served-status",

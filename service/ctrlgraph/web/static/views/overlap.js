@@ -6,7 +6,7 @@ import * as api from "../api.js";
 import { append, announce, h, loading, newId, note, plural, table } from "../dom.js";
 import { hashQuery, replaceQuery } from "../url.js";
 import { csvButton } from "../export.js";
-import { relationshipCell, strengthCell } from "./requirement.js";
+import { relationshipCell, routeColumn, strengthCell } from "./requirement.js";
 
 const state = { determinedOnly: false, cell: null };
 const saveState = () => replaceQuery({
@@ -67,8 +67,12 @@ function showPairs(panel, source, target, r) {
           cell: (p) => [relationshipCell(p.relationship), " (", strengthCell(p.strength), ")",
             p.determined ? null : h("span", { class: "tag", title: "The composition only says the two may overlap" }, "candidate")],
         },
-        { label: "Via", cell: (p) => p.paths.flatMap((x, i) => [i ? ", " : "", h("span", { class: "nowrap" }, x.control)]) },
+        // a direct path has no control: it names who states the mapping
+        { label: "Via", cell: (p) => p.paths.flatMap((x, i) => [i ? ", " : "", h("span", { class: "nowrap" },
+          x.control || (x.source ? `direct (${x.source})` : "direct"))]) },
+        ...routeColumn(r.pairs),
       ],
+      rowAttrs: (p) => ({ "data-source": p.source, "data-target": p.target, "data-route": p.route || null }),
       rows: r.pairs,
     }) : note("No requirement pair: these frameworks share no control."));
   announce(`${api.shortName(source)} to ${api.shortName(target)}: ${r.reached} requirements reached.`);

@@ -8,6 +8,7 @@ import * as api from "../api.js";
 import { csv, markdown, saveText } from "../export.js";
 import { append, facts, h, loading, newId, note, plural, section, table } from "../dom.js";
 import { hashQuery, pushQuery } from "../url.js";
+import { routeColumn } from "./requirement.js";
 
 const DEFAULT_WANT = ["iso42001-2023", "iso27001-2022"];
 const PHASES = ["foundation", "development", "implementation", "certification preparation"];
@@ -76,6 +77,7 @@ function planTable(controls, caption) {
       { label: "Closes", key: "closes", numeric: true, title: "Requirements it closes in the plan" },
       { label: "State", cell: (c) => c.state || "to implement" },
       { label: "Requirements", cell: (c) => h("details", {}, h("summary", {}, plural(c.refs.length, "requirement")), reqLinks(c.refs)) },
+      ...routeColumn(controls),
     ],
     rows: controls,
   });
@@ -190,7 +192,8 @@ function deltaView(d, weighted) {
           { label: "Title", key: "title", className: "wrap" },
           { label: "Status", cell: (r) => h("span", { class: `dstatus dstatus-${r.status.replace(/\s+/g, "-")}` }, STATUS_WORDS[r.status] || r.status) },
           { label: "Why", key: "reason", className: "wrap" },
-          { label: "Controls", cell: (r) => r.controls.map((c) => `${c.control} (${c.state})`).join(", ") || "—", className: "wrap" },
+          { label: "Controls", cell: (r) => r.controls.map((c) => `${c.control} (${[c.state, c.route].filter(Boolean).join(", ")})`).join(", ") || "—", className: "wrap" },
+          ...routeColumn(reqRows),
         ],
         rows: reqRows,
       })),

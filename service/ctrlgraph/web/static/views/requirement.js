@@ -11,6 +11,29 @@ import { requirementStatus } from "./orgstatus.js";
 export const strengthCell = (s) => h("span", { class: "strength", "data-strength": s, title: `strength ${s} of 10` }, String(s));
 export const relationshipCell = (r) => h("span", { class: `rel rel-${r.replace(/\s+/g, "-")}` }, r);
 
+// How an answer was found: a stored requirement-to-requirement mapping
+// ("direct"), composition through shared common controls ("controls"), or both.
+const ROUTES = {
+  direct: ["direct mapping", "A stored mapping between the two requirements states the relationship"],
+  controls: ["through controls", "Composed through the shared common controls"],
+  "direct+controls": ["direct + through controls", "A stored mapping states it; shared common controls connect the two too"],
+};
+/** Does any row carry a route (older servers, and some answers, have none)? */
+export const hasRoute = (rows) => rows.some((r) => typeof r.route === "string" && r.route !== "");
+export function routeCell(route) {
+  if (!route) return "—";
+  const [words, help] = ROUTES[route] || [route, null];
+  return h("span", { class: `route route-${route.replace(/[^a-z]+/g, "-")}`, "data-route": route, title: help }, words);
+}
+/** A "Route" column, only for rows that carry one. */
+export const routeColumn = (rows) => (hasRoute(rows) ? [{ label: "Route", cell: (r) => routeCell(r.route) }] : []);
+/** The controls a related or crosswalk answer goes through, or the direct mapping's source. */
+export function viaCell(via, route, source) {
+  const links = via.flatMap((c, i) => [i ? ", " : "", h("a", { href: api.controlHref(c) }, c)]);
+  if (route && route.startsWith("direct")) links.push(links.length ? "; " : "", h("span", { class: "via-direct" }, source ? `direct (${source})` : "direct"));
+  return links.length ? links : "—";
+}
+
 export async function render(container, framework, notation) {
   const slot = loading();
   append(container, slot);
@@ -148,7 +171,8 @@ export async function render(container, framework, notation) {
             { label: "Relationship", cell: (r) => relationshipCell(r.relationship) },
             { label: "Determined", cell: (r) => (r.determined ? "yes" : "candidate") },
             { label: "Strength", cell: (r) => strengthCell(r.strength), numeric: true },
-            { label: "Via controls", cell: (r) => r.via.flatMap((c, i) => [i ? ", " : "", h("a", { href: api.controlHref(c) }, c)]) },
+            { label: "Via controls", cell: (r) => viaCell(r.via, r.route, r.source) },
+            ...routeColumn(rows),
             ...(rolledUp ? [{ label: "From parts", cell: (r) => r.parts.join(", ") }] : []),
           ],
           rows,
