@@ -505,7 +505,9 @@ function roadmapView(r) {
     out.push(box);
   });
   if (Array.isArray(r.uncoverable) && r.uncoverable.length) {
-    out.push(h("h3", {}, `Not coverable by common controls (${r.uncoverable.length})`),
+    // folded too: each row is a link (a Tab stop)
+    out.push(h("details", { class: "uncoverable-box" },
+      h("summary", {}, h("h3", { class: "inline-heading" }, `Not coverable by common controls (${r.uncoverable.length})`)),
       table({
         caption: "Open requirements that need measures outside the control set",
         captionHidden: true,
@@ -516,7 +518,7 @@ function roadmapView(r) {
           { label: "Reason", key: "reason", className: "wrap" },
         ],
         rows: r.uncoverable,
-      }));
+      })));
   }
   return out;
 }
