@@ -287,13 +287,13 @@ def test_tree_and_requirement_page(page: Any, base: str, api: httpx.Client) -> N
             f'#related .related-group[data-framework="{r["framework"]}"] tr[data-notation="{r["notation"]}"]'
         )
         cells = row.locator("th, td").all_inner_texts()
-        assert cells[2:] == [
+        assert cells[2:-1] == [
             r["relationship"],
             "yes" if r["determined"] else "candidate",
             str(r["strength"]),
             via_words(r["via"], r["route"], r.get("source")),
-            ROUTE_WORDS[r["route"]],
         ]
+        assert cells[-1].startswith(ROUTE_WORDS[r["route"]])
     # the shipped Harmonized Structure links are direct requirement-to-requirement mappings: they say so
     assert {r["route"] for r in related} & {"direct", "direct+controls"}
     assert page.locator("#hs tbody tr").count() == len(detail["harmonized_structure"])
@@ -315,6 +315,7 @@ ROUTE_WORDS = {
     "controls": "through controls",
     "direct": "direct mapping",
     "direct+controls": "direct + through controls",
+    "direct+control": "direct mapping, then control",
 }
 
 
@@ -1170,8 +1171,11 @@ def test_task_plan_for_27001_and_42001(page: Any, base: str, api: httpx.Client) 
     order = ["foundation", "development", "implementation", "certification preparation"]
     ranks = [order.index(p) if p in order else 99 for p in phases]
     assert ranks == sorted(ranks)
-    # the effort column says its unit
-    assert "Effort (points)" in page.locator("table.plan-controls thead").inner_text()
+    # the effort column says its unit; a route column only where a control is reached another way than its mappings
+    head = page.locator("table.plan-controls thead").inner_text()
+    assert "Effort (points)" in head
+    if all(c.get("route", ["controls"]) == ["controls"] for c in plan["controls"]):
+        assert "Route" not in head
     # exports: CSV and Markdown, named after the frameworks, one line per control
     with page.expect_download() as info:
         page.get_by_role("button", name="Download CSV").click()
@@ -1492,6 +1496,54 @@ def test_task_article_9_and_its_42001_controls(page: Any, base: str, api: httpx.
     want = {r["notation"] for r in related["related"] if r["framework"] == "iso42001-2023"}
     assert want, "the roll-up should reach ISO/IEC 42001"
     assert {r.get_attribute("data-notation") for r in group.locator("tbody tr").all()} == want
+
+
+def test_routes_of_shared_controls_and_plans(page: Any, base: str) -> None:
+    """Shared controls and plans in the shape that names each requirement's route (a control reached by a
+    direct mapping to another framework's requirement, "direct+control", says through which): the real
+    answers with one requirement re-routed, served by the browser's request interception."""
+    linked = "iso27001-2022 A.5.1"
+
+    def shared(route: Any) -> None:
+        response = route.fetch()
+        body = response.json()
+        top = body["controls"][0]
+        for reqs in top["requirements"].values():
+            for r in reqs:
+                r.setdefault("route", "controls")
+        fw = next(f for f in FRAMEWORK_ORDER if top["requirements"].get(f))
+        top["requirements"][fw][0].update(route="direct+control", through=linked)
+        seen["shared"] = (top["notation"], fw, top["requirements"][fw][0]["notation"])
+        route.fulfill(response=response, json=body)
+
+    def plan(route: Any) -> None:
+        response = route.fetch()
+        body = response.json()
+        first = body["controls"][0]
+        first.update(route=["controls", "direct+control"], through={"iso42001-2023": {"5.2": linked}})
+        seen["plan"] = first["notation"]
+        route.fulfill(response=response, json=body)
+
+    seen: dict[str, Any] = {}
+    page.route(re.compile(r".*/v1/shared-controls\?.*"), shared)
+    page.route(re.compile(r".*/v1/plan\?.*"), plan)
+    goto(page, base, "matrix")
+    control, fw, notation = seen["shared"]
+    page.locator(f'#matrix-table tr[data-control="{control}"] button[data-framework="{fw}"]').click()
+    panel = page.locator("#cell-panel")
+    panel.locator("table").wait_for()
+    assert "Route" in panel.locator("thead").inner_text()
+    assert (
+        panel.locator(f'tr[data-notation="{notation}"] .route').inner_text()
+        == f"direct mapping, then control (via {linked})"
+    )
+    others = panel.locator(f'tbody tr:not([data-notation="{notation}"]) .route').all_inner_texts()
+    assert set(others) <= {"through controls"}
+
+    goto(page, base, "plan")
+    row = page.locator(f'table.plan-controls tr[data-control="{seen["plan"]}"]')
+    assert "Route" in page.locator("table.plan-controls thead").inner_text()
+    assert row.locator(".route").inner_text() == f"through controls and direct mapping, then control (via {linked})"
 
 
 def test_systems_page(page: Any, base: str, api: httpx.Client) -> None:

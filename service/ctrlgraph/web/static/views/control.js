@@ -54,7 +54,7 @@ export async function render(container, notation) {
           { label: "Relationship", cell: (r) => relationshipCell(r.relationship) },
           { label: "Strength", cell: (r) => strengthCell(r.strength), numeric: true },
           { label: "Explanation", cell: (r) => r.explanation || "", className: "wrap explain" },
-          ...routeColumn(rows),
+          ...routeColumn(rows, { always: false }),
         ],
         rows,
       })));

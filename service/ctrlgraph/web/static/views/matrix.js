@@ -113,8 +113,9 @@ async function showCell(panel, data, notation, fw) {
   const detail = await api.control(notation);
   if (state.cell.notation !== notation || state.cell.fw !== fw) return;
   // the route each requirement is served by, where the server says it (shared controls' or the control's own rows)
-  const routes = new Map((c.requirements[fw] || []).filter((r) => r.route).map((r) => [r.notation, r.route]));
-  const reqs = (detail.serves[fw] || []).map((r) => (r.route || !routes.has(r.notation) ? r : { ...r, route: routes.get(r.notation) }));
+  const shared = new Map((c.requirements[fw] || []).filter((r) => r.route).map((r) => [r.notation, r]));
+  const reqs = (detail.serves[fw] || []).map((r) => (r.route || !shared.has(r.notation) ? r
+    : { ...r, route: shared.get(r.notation).route, through: shared.get(r.notation).through }));
   panel.replaceChildren(
     h("h2", { id: headingId }, `${notation} in ${api.shortName(fw)}`),
     h("p", { class: "panel-sub" }, h("a", { href: api.controlHref(notation) }, detail.title)),
@@ -127,7 +128,7 @@ async function showCell(panel, data, notation, fw) {
       columns: [
         { label: "Requirement", cell: (r) => [h("a", { href: api.reqHref(fw, r.notation) }, r.notation), h("span", { class: "req-title" }, r.title)], className: "wrap" },
         { label: "Relationship (strength)", cell: (r) => [relationshipCell(r.relationship), " (", strengthCell(r.strength), ")"] },
-        ...routeColumn(reqs),
+        ...routeColumn(reqs, { always: false }),
       ],
       rows: reqs,
     }) : note(`${notation} serves no requirement of ${fw}.`),

@@ -77,7 +77,7 @@ function planTable(controls, caption) {
       { label: "Closes", key: "closes", numeric: true, title: "Requirements it closes in the plan" },
       { label: "State", cell: (c) => c.state || "to implement" },
       { label: "Requirements", cell: (c) => h("details", {}, h("summary", {}, plural(c.refs.length, "requirement")), reqLinks(c.refs)) },
-      ...routeColumn(controls),
+      ...routeColumn(controls, { always: false }),
     ],
     rows: controls,
   });
@@ -192,8 +192,10 @@ function deltaView(d, weighted) {
           { label: "Title", key: "title", className: "wrap" },
           { label: "Status", cell: (r) => h("span", { class: `dstatus dstatus-${r.status.replace(/\s+/g, "-")}` }, STATUS_WORDS[r.status] || r.status) },
           { label: "Why", key: "reason", className: "wrap" },
-          { label: "Controls", cell: (r) => r.controls.map((c) => `${c.control} (${[c.state, c.route].filter(Boolean).join(", ")})`).join(", ") || "—", className: "wrap" },
-          ...routeColumn(reqRows),
+          // a control reached through another framework's requirement says which
+          { label: "Controls", cell: (r) => r.controls.map((c) => `${c.control} (${[c.state,
+            c.route && c.route !== "controls" ? `${c.route}${c.through ? ` via ${c.through}` : ""}` : null].filter(Boolean).join("; ")})`).join(", ") || "—", className: "wrap" },
+          ...routeColumn(reqRows, { always: false }),
         ],
         rows: reqRows,
       })),

@@ -12,21 +12,39 @@ export const strengthCell = (s) => h("span", { class: "strength", "data-strength
 export const relationshipCell = (r) => h("span", { class: `rel rel-${r.replace(/\s+/g, "-")}` }, r);
 
 // How an answer was found: a stored requirement-to-requirement mapping
-// ("direct"), composition through shared common controls ("controls"), or both.
+// ("direct"), composition through shared common controls ("controls"), both
+// ("direct+controls"), or a control reached by a direct mapping to a third
+// requirement ("direct+control", which names that requirement in "through").
 const ROUTES = {
   direct: ["direct mapping", "A stored mapping between the two requirements states the relationship"],
   controls: ["through controls", "Composed through the shared common controls"],
   "direct+controls": ["direct + through controls", "A stored mapping states it; shared common controls connect the two too"],
+  "direct+control": ["direct mapping, then control", "Through a common control reached by a direct mapping to another requirement"],
 };
+const routes = (route) => (Array.isArray(route) ? route : [route]).filter((x) => typeof x === "string" && x);
+/** The linked requirements a direct+control answer goes through ("framework notation" strings, lists or maps of them). */
+const throughList = (t) => (!t ? [] : typeof t === "string" ? [t] : Array.isArray(t) ? t.flatMap(throughList)
+  : typeof t === "object" ? Object.values(t).flatMap(throughList) : []);
 /** Does any row carry a route (older servers, and some answers, have none)? */
-export const hasRoute = (rows) => rows.some((r) => typeof r.route === "string" && r.route !== "");
-export function routeCell(route) {
-  if (!route) return "—";
-  const [words, help] = ROUTES[route] || [route, null];
-  return h("span", { class: `route route-${route.replace(/[^a-z]+/g, "-")}`, "data-route": route, title: help }, words);
+export const hasRoute = (rows) => rows.some((r) => routes(r.route).length > 0);
+/** Does any row take another route than its own control mappings? */
+const offControls = (rows) => rows.some((r) => routes(r.route).some((x) => x !== "controls"));
+export function routeCell(route, through) {
+  const list = routes(route);
+  if (!list.length) return "—";
+  const words = list.map((x) => (ROUTES[x] || [x])[0]).join(" and ");
+  const help = list.map((x) => (ROUTES[x] || [x, x])[1]).join("; ");
+  const via = throughList(through);
+  return h("span", { class: `route route-${list.join("-").replace(/[^a-z]+/g, "-")}`, "data-route": list.join(" "), title: help },
+    words, via.length ? h("span", { class: "through" }, ` (via ${via.join(", ")})`) : null);
 }
-/** A "Route" column, only for rows that carry one. */
-export const routeColumn = (rows) => (hasRoute(rows) ? [{ label: "Route", cell: (r) => routeCell(r.route) }] : []);
+/**
+ * A "Route" column for rows that carry one. Where every row reaches its
+ * control by its own mapping (rows: true), the column says nothing new and is
+ * left out; crosswalks and related requirements always show it.
+ */
+export const routeColumn = (rows, { always = true } = {}) => (hasRoute(rows) && (always || offControls(rows))
+  ? [{ label: "Route", cell: (r) => routeCell(r.route, r.through) }] : []);
 /** The controls a related or crosswalk answer goes through, or the direct mapping's source. */
 export function viaCell(via, route, source) {
   const links = via.flatMap((c, i) => [i ? ", " : "", h("a", { href: api.controlHref(c) }, c)]);
