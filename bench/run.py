@@ -318,6 +318,8 @@ def child_build(nquads: Path, store_dir: Path, dump: Path | None) -> dict:
     peak_before_derive = max_rss_bytes()
     store.update(derive_update(store))
     t_derive = time.perf_counter()
+    store.optimize()  # as `ctrlgraph load` ends: compaction halves the small look-ups
+    t_compact = time.perf_counter()
     store.close()  # flushes
     end = time.perf_counter()
     peak = max_rss_bytes()
@@ -335,7 +337,8 @@ def child_build(nquads: Path, store_dir: Path, dump: Path | None) -> dict:
         "reference_s": t_reference - start,
         "bulk_s": t_bulk - t_reference,
         "derive_s": t_derive - t_bulk,
-        "flush_s": end - t_derive,
+        "compact_s": t_compact - t_derive,
+        "flush_s": end - t_compact,
         "reopen_s": reopen,
         "peak_rss": peak,
         "peak_rss_before_derive": peak_before_derive,
@@ -762,9 +765,10 @@ def report(args: argparse.Namespace, ctx: dict) -> tuple[str, list[str]]:
     rows = [
         Row("generate the N-Quads file (not part of load)", f"{fmt_time(ctx['gen_s'])}, {fmt_bytes(ctx['nq_bytes'])}"),
         Row(
-            "load: shipped reference files + bulk_load + derive + flush",
+            "load: shipped reference files + bulk_load + derive + compaction + flush",
             f"{fmt_time(build['load_s'])} (reference files {fmt_time(build['reference_s'])}, bulk_load "
-            f"{fmt_time(build['bulk_s'])}, derive {fmt_time(build['derive_s'])}, flush {fmt_time(build['flush_s'])})",
+            f"{fmt_time(build['bulk_s'])}, derive {fmt_time(build['derive_s'])}, compaction "
+            f"{fmt_time(build.get('compact_s', 0.0))}, flush {fmt_time(build['flush_s'])})",
             "≤ 90 s",
             check(build["load_s"] <= 90, f"load {fmt_time(build['load_s'])} > 90 s"),
         ),

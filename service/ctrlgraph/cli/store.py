@@ -25,7 +25,7 @@ from ctrlgraph.cli.common import (
 )
 from ctrlgraph.cli.root import app
 from ctrlgraph.loader import LoadError, load_reference
-from ctrlgraph.store import StoreError
+from ctrlgraph.store import OxigraphStore, StoreError
 
 
 @app.command()
@@ -82,6 +82,9 @@ def load(
                 err.print(f"{path}: {pushed.pushed} graph(s) pushed, {pushed.skipped} already there")
                 for graph in pushed.left_out:
                     err.print(f"  left out {graph}: loaded from the shipped files")
+            if (report.loaded or dataset) and isinstance(store, OxigraphStore):
+                bar.update(task, description="compacting the store", completed=0, total=None)
+                store.optimize()
     except LoadError as exc:
         err.print(f"[bold red]load failed, store unchanged:[/] {exc}")
         raise typer.Exit(2) from exc

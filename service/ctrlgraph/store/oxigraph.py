@@ -294,6 +294,13 @@ class OxigraphStore:
             if view.name.startswith(prefix) and view.name != keep and not view.name.startswith("."):
                 shutil.rmtree(view, ignore_errors=True)
 
+    def optimize(self) -> None:
+        """Compact the reference store after a bulk change (a load, a pushed
+        dataset). At 700 frameworks it takes about 10 s and halves the small
+        bound look-ups a point query makes (bench/README.md); reads go on
+        meanwhile."""
+        self._store.optimize()
+
     def flush(self) -> None:
         if self.path is not None:
             self._store.flush()
