@@ -7,6 +7,8 @@ composition table never claims a determined answer."""
 
 from __future__ import annotations
 
+import re
+
 from ctrlgraph import catalog
 from ctrlgraph.store import OxigraphStore
 
@@ -58,3 +60,32 @@ def test_policy_clauses_intersect_the_hs_policy_clause(ref_store: OxigraphStore)
         pairs = {(p.source, p.target): p for p in catalog.crosswalk(ref_store, framework, "iso-hs").pairs}
         pair = pairs[("5.2", "5.2")]
         assert pair.route.startswith("direct") and pair.relationship == "intersects with", pair.explanation
+
+
+EQUALITY_WORDING = re.compile(
+    r"\bas in the (2021 )?HS\b|\bmirrors\b|\bunchanged\b|\bexactly\b|\bsame as (the )?HS\b|\bmatch(es)? the HS\b|\bis the HS\b",
+    re.IGNORECASE,
+)
+
+
+def test_hs_link_descriptions_say_what_is_shared_and_what_is_not(sparql) -> None:  # type: ignore[no-untyped-def]
+    """An intersects-with link cannot be explained as 'as in the HS': each says what the
+    standard's clause shares with the HS clause and what it does not (its own subject, and
+    what it adds or leaves out), and no two say the same."""
+    rows = sparql(
+        """SELECT ?fw ?clause ?hs ?d WHERE {
+             ?link a cg:RequirementLink ; cg:requirement ?r ; cg:targetRequirement ?t ; dcterms:description ?d .
+             ?t skos:inScheme/dcterms:identifier "iso-hs" ; skos:notation ?hs .
+             ?r skos:inScheme/dcterms:identifier ?fw ; skos:notation ?clause }"""
+    )
+    texts = [str(r["d"]) for r in rows]
+    assert len(texts) == len(set(texts)), "two HS links share one description"
+    equal_sounding = [
+        (str(r["fw"]), str(r["clause"]), str(r["d"])) for r in rows if EQUALITY_WORDING.search(str(r["d"]))
+    ]
+    assert not equal_sounding, equal_sounding
+    structured = [r for r in rows if "Shared:" in str(r["d"]) and "Not shared:" in str(r["d"])]
+    assert len(structured) >= 139
+    for r in structured:
+        clause, hs, d = str(r["clause"]), str(r["hs"]), str(r["d"])
+        assert f" {clause} asks" in d and f"HS {hs} " in d, d  # names both sides
