@@ -11,7 +11,9 @@ semantics"). It reports:
   of a shared control);
 * every derived crosswalk pair between two frameworks that composition calls a
   determined ``subset of`` / ``superset of`` / ``equal``, with the legs, since a
-  loose leg makes such a claim false.
+  loose leg makes such a claim false; a pair already read and confirmed in
+  ``mappings/decisions/determined-pairs.csv`` is marked so, the others are to
+  be decided there (``tests/content/test_determined_pairs.py`` fails until they are).
 
 Usage::
 
@@ -21,6 +23,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import csv
 import itertools
 import sys
 from collections import defaultdict
@@ -81,6 +84,16 @@ def main(argv: list[str] | None = None) -> int:
                 also = ", ".join(sorted(frameworks))
                 print(f"{name(g, req)}  equal  {g.value(control, SKOS.notation)}  (also: {also})")
 
+    confirmed: set[tuple[str, str, str, str]] = set()
+    record = args.mappings / "decisions" / "determined-pairs.csv"
+    if record.exists():
+        with record.open(newline="", encoding="utf-8") as f:
+            confirmed = {
+                (r["source_framework"], r["source_notation"], r["target_framework"], r["target_notation"])
+                for r in csv.DictReader(f)
+                if r["verdict"] == "confirmed"
+            }
+
     print("\n## determined nesting derived between frameworks (are both legs strict?)")
     for control, mapped in sorted(legs.items()):
         for (a, r1), (b, r2) in itertools.combinations(mapped, 2):
@@ -88,9 +101,12 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             composed, determined = table[(r1, r2)]
             if determined and composed in NESTING:
+                key = (framework(a), str(g.value(a, SKOS.notation)), framework(b), str(g.value(b, SKOS.notation)))
+                back = (key[2], key[3], key[0], key[1])
+                seen = "confirmed" if key in confirmed or back in confirmed else "TO DECIDE"
                 print(
                     f"{name(g, a)}  {short(composed)}  {name(g, b)}   via {g.value(control, SKOS.notation)}: "
-                    f"{short(r1)} / {short(r2)}"
+                    f"{short(r1)} / {short(r2)}  [{seen}]"
                 )
     return 0
 
