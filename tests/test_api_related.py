@@ -204,6 +204,9 @@ def test_shared_controls_read_every_graph_holding_a_frameworks_mappings(fresh_st
         "notation": "5.1",
         "relationship": "intersects with",
         "strength": 2,
+        "route": "controls",
+        "determined": True,
+        "through": None,
     }
 
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from ctrlgraph import reference
+from ctrlgraph import reference, routes
 from ctrlgraph.iri import requirement_iri
 from ctrlgraph.models import (
     ControlDetail,
@@ -290,17 +291,34 @@ def _related(
         for iri, answer in _direct(store, node_iri).items():
             direct.setdefault(iri, answer)
             direct_parts[iri].add(node_notation)
-    # path number -> (control IRI, control notation, relationship, strength, part) of a mapping
-    own: list[tuple[str, str, str, int, str]] = []
+    # path number -> how the requirement (or a part) reaches a control: its own mapping, or a direct
+    # mapping composed with another requirement's (the direct+control route, when it has none of its own)
+    own: list[_Own] = []
     for m in mapping_rows:
         if "control" in m and str(m["relationship"]) != NO_RELATIONSHIP:
             own.append(
-                (
+                _Own(
                     str(m["control"]),
                     str(m["controlNotation"]),
                     str(m["relationship"]),
                     int(m["strength"]),
                     found.notation_of(m),
+                )
+            )
+    nodes = dict(found.nodes)
+    legs = routes.composed_legs(store)
+    for leg in legs:
+        if leg.requirement in nodes:
+            own.append(
+                _Own(
+                    leg.control,
+                    leg.control_notation,
+                    leg.relationship,
+                    leg.strength,
+                    nodes[leg.requirement],
+                    leg.determined,
+                    leg.through,
+                    leg.through_iri,
                 )
             )
     if not own:
@@ -310,57 +328,110 @@ def _related(
     for r in reference.select(
         store,
         "related_requirements",
-        controls=Rows([(Iri(control), number) for number, (control, *_) in enumerate(own)]),
+        controls=Rows([(Iri(o.control), number) for number, o in enumerate(own)]),
         framework=Iri(found.framework),
     ):
-        paths[str(r["related"])].add(int(r["path"]))
-    everyone = set(paths) | set(direct)
+        if own[int(r["path"])].through_iri != str(r["related"]):  # the direct mapping's own end: not a path
+            paths[str(r["related"])].add(int(r["path"]))
+    # Requirements of other frameworks reaching the same controls by the direct+control route.
+    by_control: dict[str, list[int]] = defaultdict(list)
+    for number, o in enumerate(own):
+        by_control[o.control].append(number)
+    reached: dict[str, list[tuple[int, routes.Leg]]] = defaultdict(list)
+    for leg in legs:
+        # (not through this requirement: that is the direct mapping itself, answered by the direct route)
+        if leg.framework != found.framework_id and leg.requirement not in nodes and leg.through_iri not in nodes:
+            for number in by_control.get(leg.control, ()):
+                reached[leg.requirement].append((number, leg))
+    everyone = set(paths) | set(direct) | set(reached)
     page = sorted(everyone)[offset : offset + limit]
     if not page:
         return len(everyone), []
-    composition = {
-        (str(r["left"]), str(r["right"])): (str(r["relationship"]), bool(r["determined"]))
-        for r in reference.select(store, "strm_composition")
-    }
+    composition = routes.table(store)
     details = (
         reference.select(
             store,
             "related_requirement_details",
-            paths=Rows([(Iri(iri), Iri(own[n][0]), n) for iri in page for n in sorted(paths.get(iri, ()))]),
+            paths=Rows([(Iri(iri), Iri(own[n].control), n) for iri in page for n in sorted(paths.get(iri, ()))]),
         )
         if any(iri in paths for iri in page)
         else []
     )
     best: dict[str, RelatedRequirement] = {}
-    # by control notation, so that of two equally strong paths the first control's wins (as before paging)
-    for r in sorted(details, key=lambda r: (own[int(r["path"])][1], int(r["path"]))):
-        iri, (_, _, left, own_strength, _) = str(r["related"]), own[int(r["path"])]
-        composed = composition.get((left, str(r["relationship"])))
-        if composed is None:  # no rule (never for the shipped table and relationships)
-            continue
-        candidate = RelatedRequirement(
-            framework=str(r["frameworkId"]),
-            notation=str(r["notation"]),
-            title=str(r["title"]),
-            relationship=composed[0],
-            determined=composed[1],
-            strength=min(own_strength, int(r["strength"])),
-            via=[],
-            parts=[],
-        )
+
+    def consider(iri: str, candidate: RelatedRequirement) -> None:
         current = best.get(iri)
         if current is None or _path_rank(candidate) > _path_rank(current):
             best[iri] = candidate
+
+    # by control notation, so that of two equally strong paths the first control's wins (as before paging)
+    for r in sorted(details, key=lambda r: (own[int(r["path"])].notation, int(r["path"]))):
+        iri, o = str(r["related"]), own[int(r["path"])]
+        composed = routes.compose(composition, o.relationship, str(r["relationship"]), o.determined)
+        if composed is None:  # no rule (never for the shipped table and relationships)
+            continue
+        consider(
+            iri,
+            RelatedRequirement(
+                framework=str(r["frameworkId"]),
+                notation=str(r["notation"]),
+                title=str(r["title"]),
+                relationship=composed[0],
+                determined=composed[1],
+                strength=min(o.strength, int(r["strength"])),
+                via=[],
+                parts=[],
+                route=routes.DIRECT_CONTROL if o.through else "controls",
+                through=[o.through] if o.through else [],
+            ),
+        )
+    for iri in page:
+        for number, leg in sorted(reached.get(iri, ()), key=lambda x: (own[x[0]].notation, x[0])):
+            o = own[number]
+            composed = routes.compose(composition, o.relationship, leg.relationship, o.determined, leg.determined)
+            if composed is None:
+                continue
+            consider(
+                iri,
+                RelatedRequirement(
+                    framework=leg.framework,
+                    notation=leg.notation,
+                    title=leg.title,
+                    relationship=composed[0],
+                    determined=composed[1],
+                    strength=min(o.strength, leg.strength),
+                    via=[],
+                    parts=[],
+                    route=routes.DIRECT_CONTROL,
+                    through=[t for t in (o.through, leg.through) if t],
+                ),
+            )
     answers: list[RelatedRequirement] = []
     for iri in page:
-        via = sorted({own[n][1] for n in paths.get(iri, ())})
-        parts = sorted({own[n][4] for n in paths.get(iri, ())} | direct_parts.get(iri, set()))
+        numbers = paths.get(iri, set()) | {n for n, _ in reached.get(iri, ())}
+        via = sorted({own[n].notation for n in numbers})
+        parts = sorted({own[n].part for n in numbers} | direct_parts.get(iri, set()))
         if iri in direct:  # a stated mapping gives the relationship; shared controls, if any, are the path too
             route = "direct+controls" if via else "direct"
             answers.append(direct[iri].model_copy(update={"via": via, "route": route, "parts": parts}))
         elif iri in best:
             answers.append(best[iri].model_copy(update={"via": via, "parts": parts}))
     return len(everyone), answers
+
+
+@dataclass(frozen=True)
+class _Own:
+    """One way the requirement (or a part) reaches a control: its own mapping,
+    or (``through`` set) a direct mapping composed with that requirement's."""
+
+    control: str
+    notation: str  # the control's
+    relationship: str
+    strength: int
+    part: str
+    determined: bool = True
+    through: str | None = None
+    through_iri: str | None = None
 
 
 _RELATIONSHIP_RANK = {"equal": 3, "subset of": 2, "superset of": 2, "intersects with": 1}
@@ -426,15 +497,24 @@ def control(store: GraphStore, notation: str) -> ControlDetail:
 def shared_controls(
     store: GraphStore, framework_ids: list[str], min_frameworks: int, limit: int = 1000
 ) -> SharedControls:
+    """Controls serving at least ``min_frameworks`` of the frameworks, by both
+    routes: the frameworks' own mappings, and (``route`` "direct+control")
+    requirements with no mapping of their own served through a direct mapping
+    to another framework's requirement (:mod:`ctrlgraph.routes`)."""
     iris = [Iri(resolve_framework(store, f)) for f in framework_ids]
     graphs = [Iri(str(r["graph"])) for r in reference.select(store, "mapping_graphs", frameworks=iris)]
-    rows = reference.select(
-        store,
-        "shared_controls",
-        frameworks=iris,
-        graphs=graphs,
-        min=min_frameworks,
-        limit=limit,
+    legs = routes.composed_legs(store, framework_ids)
+    rows = (
+        reference.select(
+            store,
+            "shared_controls",
+            frameworks=iris,
+            graphs=graphs,
+            min=1 if legs else min_frameworks,
+            limit=100_000 if legs else limit,
+        )
+        if graphs
+        else []
     )
     by_control: dict[str, dict[str, list[SharedRequirement]]] = defaultdict(lambda: defaultdict(list))
     if rows:
@@ -450,18 +530,41 @@ def shared_controls(
                     notation=str(r["notation"]), relationship=str(r["relationship"]), strength=int(r["strength"])
                 )
             )
+    names = {str(r["control"]): (_opt_str(r, "notation") or "", _opt_str(r, "title") or "") for r in rows}
+    if legs:
+        titles = {c.iri: (c.notation, c.title) for c in controls(store)}
+        for leg in legs:
+            names.setdefault(leg.control, titles.get(leg.control, (leg.control_notation, "")))
+            by_control[leg.control][leg.framework].append(
+                SharedRequirement(
+                    notation=leg.notation,
+                    relationship=leg.relationship,
+                    strength=leg.strength,
+                    route=routes.DIRECT_CONTROL,
+                    determined=leg.determined,
+                    through=leg.through,
+                )
+            )
+        # Counted again with both routes, then ranked as shared_controls.rq ranks.
+        counted = [
+            (iri, len(by_fw), sum(len({q.notation for q in reqs}) for reqs in by_fw.values()))
+            for iri, by_fw in by_control.items()
+        ]
+        counted = [c for c in counted if c[1] >= min_frameworks]
+        counted.sort(key=lambda c: (-c[1], -c[2], names[c[0]][0]))
+        ranked = [(iri, n_fw, n_req) for iri, n_fw, n_req in counted[:limit]]
+    else:
+        ranked = [(str(r["control"]), int(r["frameworks"]), int(r["requirements"])) for r in rows]
     result = [
         SharedControl(
-            notation=str(r["notation"]),
-            iri=str(r["control"]),
-            title=str(r["title"]),
-            framework_count=int(r["frameworks"]),
-            requirement_count=int(r["requirements"]),
-            requirements={
-                fw: sorted(reqs, key=lambda q: q.notation) for fw, reqs in sorted(by_control[str(r["control"])].items())
-            },
+            notation=names[iri][0],
+            iri=iri,
+            title=names[iri][1],
+            framework_count=n_fw,
+            requirement_count=n_req,
+            requirements={fw: sorted(reqs, key=lambda q: q.notation) for fw, reqs in sorted(by_control[iri].items())},
         )
-        for r in rows
+        for iri, n_fw, n_req in ranked
     ]
     return SharedControls(frameworks=framework_ids, min_frameworks=min_frameworks, count=len(result), controls=result)
 
@@ -625,10 +728,13 @@ def _crosswalk(store: GraphStore, source_id: str, target_id: str) -> list[Crossw
         if key not in titles:
             titles[key] = (str(r["sourceTitle"]), str(r["targetTitle"]))
             order.setdefault(key, (int(r.get("sourceOrder", 0)), int(r.get("targetOrder", 0))))
+    _composed_paths(store, source_id, target_id, source, target, grouped, titles, order)
     for key, paths in grouped.items():
         # The first path of the highest rank decides (strength, then determined, then relationship).
         best = max(paths, key=lambda p: (p.strength or 0, int(p.determined), _RELATIONSHIP_RANK.get(p.relationship, 0)))
         through = crosswalk_explanation(key[0], key[1], paths, best)
+        if best.through:
+            through = f"through the direct mapping of {' and '.join(best.through)}: {through}"
         pair = pairs.get(key)
         if pair is not None:  # a stated mapping keeps the relationship; the controls add paths
             pair.paths.extend(paths)
@@ -643,7 +749,105 @@ def _crosswalk(store: GraphStore, source_id: str, target_id: str) -> list[Crossw
             relationship=best.relationship,
             determined=best.determined,
             strength=best.strength,
+            route=routes.DIRECT_CONTROL if all(p.route == routes.DIRECT_CONTROL for p in paths) else "controls",
             explanation=through,
             paths=paths,
         )
     return [pairs[k] for k in sorted(pairs, key=lambda k: order[k])]
+
+
+@dataclass(frozen=True)
+class _End:
+    """How one requirement of a crosswalk side reaches a control: its own mapping,
+    or (``through`` set) a direct mapping composed with another requirement's."""
+
+    iri: str
+    notation: str
+    title: str
+    order: int
+    relationship: str
+    determined: bool
+    strength: int
+    through: str | None = None
+    through_iri: str | None = None
+    source: str | None = None
+
+
+def _composed_paths(
+    store: GraphStore,
+    source_id: str,
+    target_id: str,
+    source: str,
+    target: str,
+    grouped: dict[tuple[str, str], list[CrosswalkPath]],
+    titles: dict[tuple[str, str], tuple[str, str]],
+    order: dict[tuple[str, str], tuple[int, int]],
+) -> None:
+    """Add the ``direct+control`` paths: through a control that one side (or
+    both) reaches by a direct mapping to a third requirement (:mod:`ctrlgraph.routes`)."""
+    legs = routes.composed_legs(store, {source_id, target_id})
+    if not legs:
+        return
+    controls = sorted({leg.control for leg in legs})
+    ends: dict[str, dict[str, list[_End]]] = {source_id: defaultdict(list), target_id: defaultdict(list)}
+    notation_of: dict[str, str] = {}
+    for leg in legs:
+        notation_of[leg.control] = leg.control_notation
+        ends[leg.framework][leg.control].append(
+            _End(
+                leg.requirement,
+                leg.notation,
+                leg.title,
+                leg.order,
+                leg.relationship,
+                leg.determined,
+                leg.strength,
+                leg.through,
+                leg.through_iri,
+                leg.source,
+            )
+        )
+    for r in reference.select(
+        store,
+        "control_framework_mappings",
+        controls=[Iri(c) for c in controls],
+        frameworks=[Iri(source), Iri(target)],
+    ):
+        end = _End(
+            str(r["requirement"]),
+            str(r["notation"]),
+            str(r["title"]),
+            int(r.get("order", 0)),
+            str(r["relationship"]),
+            True,
+            int(r["strength"]),
+        )
+        ends[str(r["frameworkId"])][str(r["control"])].append(end)
+    composition = routes.table(store)
+    for control in controls:
+        for a in ends[source_id].get(control, []):
+            for b in ends[target_id].get(control, []):
+                if a.through is None and b.through is None:
+                    continue  # both own mappings: the controls route (crosswalk.rq) has it
+                if a.iri == b.iri or a.through_iri == b.iri or b.through_iri == a.iri:
+                    continue  # the direct mapping itself, not a path through a control
+                composed = routes.compose(composition, a.relationship, b.relationship, a.determined, b.determined)
+                if composed is None:
+                    continue
+                key = (a.notation, b.notation)
+                grouped[key].append(
+                    CrosswalkPath(
+                        route=routes.DIRECT_CONTROL,
+                        control=notation_of[control],
+                        through=[t for t in (a.through, b.through) if t],
+                        source_relationship=a.relationship,
+                        target_relationship=b.relationship,
+                        relationship=composed[0],
+                        determined=composed[1],
+                        overlap_guaranteed=composed[2],
+                        strength=min(a.strength, b.strength),
+                        source=a.source or b.source,
+                    )
+                )
+                titles.setdefault(key, (a.title, b.title))
+                order.setdefault(key, (a.order, b.order))

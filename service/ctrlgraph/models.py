@@ -72,8 +72,12 @@ class RelatedRequirement(BaseModel):
     route: str = Field(
         "controls",
         description="How the answer was found: 'controls' (composed through shared common controls), "
-        "'direct' (a stored requirement-to-requirement mapping, which then gives the relationship) or "
-        "'direct+controls' (both)",
+        "'direct' (a stored requirement-to-requirement mapping, which then gives the relationship), "
+        "'direct+controls' (both), or 'direct+control' (through shared controls that one of the two reaches by "
+        "a direct mapping to a third requirement, named in 'through')",
+    )
+    through: list[str] = Field(
+        default_factory=list, description="direct+control: the linked requirements ('framework notation') on the path"
     )
     source: str | None = Field(None, description="Who states the direct mapping (its mapping set or file)")
     parts: list[str] = Field(
@@ -154,10 +158,20 @@ class ControlDetail(ControlSummary):
     serves: dict[str, list[ServedRequirement]] = Field(description="Requirements served, by framework id")
 
 
+ROUTE_DESCRIPTION = (
+    "How the requirement reaches the control: 'controls' (its own mapping) or 'direct+control' (it has no "
+    "mapping of its own; a direct mapping or declared equivalence to another framework's requirement, "
+    "composed with that requirement's mapping by the STRM table; 'through' names that requirement)"
+)
+
+
 class SharedRequirement(BaseModel):
     notation: str
-    relationship: str
+    relationship: str = Field(description="requirement REL control (composed on the direct+control route)")
     strength: int
+    route: str = Field("controls", description=ROUTE_DESCRIPTION)
+    determined: bool = Field(True, description="False where the composed relationship is a candidate overlap only")
+    through: str | None = Field(None, description="direct+control: the linked requirement ('framework notation')")
 
 
 class SharedControl(BaseModel):
@@ -180,9 +194,14 @@ class CrosswalkPath(BaseModel):
     route: str = Field(
         "controls",
         description="'controls': composed through the shared control; 'direct': a stored requirement-to-requirement "
-        "mapping (no control)",
+        "mapping (no control); 'direct+control': through the shared control, one side reaching it by a direct "
+        "mapping to a third requirement ('through') composed with that requirement's mapping",
     )
     control: str | None = None
+    through: list[str] = Field(
+        default_factory=list,
+        description="direct+control: the linked requirements ('framework notation') a side reaches the control by",
+    )
     source_relationship: str | None = None
     target_relationship: str | None = None
     relationship: str
@@ -210,7 +229,9 @@ class CrosswalkPair(BaseModel):
     route: str = Field(
         "controls",
         description="Which route the pair's relationship comes from: 'direct' (a stored mapping says it), "
-        "'controls' (composed through shared controls); 'direct+controls' when both routes connect the pair",
+        "'controls' (composed through shared controls), 'direct+control' (composed through a control one side "
+        "reaches by a direct mapping to a third requirement); 'direct+controls' when a direct mapping and a path "
+        "through controls both connect the pair",
     )
     explanation: str = Field(
         "", description="Which legs (requirement REL control) made the relationship determined or not, or who states it"
@@ -299,6 +320,8 @@ class ControlState(BaseModel):
     evidence: list[str] = Field(default_factory=list)
     problems: list[str] = Field(default_factory=list, description="Why evidence does not count (expired, SHACL)")
     justification: str | None = None
+    route: str = Field("controls", description=ROUTE_DESCRIPTION)
+    through: str | None = Field(None, description="direct+control: the linked requirement ('framework notation')")
 
 
 class SystemOut(BaseModel):

@@ -30,7 +30,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from ctrlgraph import catalog, queries
+from ctrlgraph import catalog, queries, routes
 from ctrlgraph.analysis.classification import Applicability, applicability, systems
 from ctrlgraph.iri import CG
 from ctrlgraph.models import (
@@ -239,6 +239,15 @@ def analyse(
                 (str(row["control"]), str(row["controlNotation"]), str(row["relationship"]), int(row["strength"]))
             )
 
+    # The direct+control route: requirements with no mapping of their own, served through a direct
+    # mapping to another framework's requirement (ctrlgraph.routes).
+    through: dict[tuple[str, str], str] = {}
+    for leg in routes.composed_legs(store, framework_ids):
+        entry = requirements.get(leg.requirement)
+        if entry is not None:
+            entry["mappings"].append((leg.control, leg.control_notation, leg.relationship, leg.strength))  # type: ignore[attr-defined]
+            through[(leg.requirement, leg.control_notation)] = leg.through
+
     exclusions = requirement_exclusions(store, evidence_graph)
     results: list[RequirementGap] = []
     for req, entry in sorted(requirements.items(), key=lambda kv: (str(kv[1]["framework"]), kv[1]["order"])):
@@ -247,6 +256,9 @@ def analyse(
         controls = [
             _control_state(states.get(iri), notation, rel, strength) for iri, notation, rel, strength in mappings
         ]
+        for c in controls:
+            if (req, c.control) in through:
+                c.route, c.through = routes.DIRECT_CONTROL, through[(req, c.control)]
         status, reason = requirement_status(controls)
         level: str | None = None
         verdicts: list[SystemVerdict] = []

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from ctrlgraph import catalog, queries
+from ctrlgraph import catalog, queries, routes
 from ctrlgraph.analysis import gaps
 from ctrlgraph.models import ControlState, GapAnalysis
 from ctrlgraph.store.base import GraphStore, Iri, Row, bind
@@ -89,6 +89,8 @@ class Requirement:
     title: str
     order: int
     mappings: list[Mapping] = field(default_factory=list)
+    #: control -> the linked requirement ("framework notation") it is reached through (direct+control route)
+    through: dict[str, str] = field(default_factory=dict)
 
     @property
     def key(self) -> str:
@@ -144,6 +146,13 @@ def load_requirements(store: GraphStore, framework_ids: Sequence[str]) -> list[R
         if control and relationship and relationship != "no relationship":
             if (control, relationship) not in req.mappings:
                 req.mappings.append((control, relationship))
+    # The direct+control route: requirements with no mapping of their own, served through a direct
+    # mapping to another framework's requirement (ctrlgraph.routes).
+    for leg in routes.composed_legs(store, framework_ids):
+        req = found.get(leg.requirement)
+        if req is not None and (leg.control_notation, leg.relationship) not in req.mappings:
+            req.mappings.append((leg.control_notation, leg.relationship))
+            req.through[leg.control_notation] = leg.through
     position = {f: i for i, f in enumerate(framework_ids)}
     result = sorted(found.values(), key=lambda r: (position[r.framework], r.order, r.notation))
     for r in result:
@@ -188,6 +197,7 @@ def from_gap_analysis(result: GapAnalysis) -> list[OrgRequirement]:
             title=r.title,
             order=index,
             mappings=sorted({(c.control, c.relationship) for c in r.controls}),
+            through={c.control: c.through for c in r.controls if c.through},
             status=r.status,
             reason=r.reason,
             states=r.controls,

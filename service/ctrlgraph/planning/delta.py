@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
 
-from ctrlgraph import catalog
+from ctrlgraph import catalog, routes
 from ctrlgraph.analysis import gaps
 from ctrlgraph.evidence import repository
 from ctrlgraph.planning import BadParameter, coverage
@@ -111,7 +111,14 @@ def delta(
                 status=status,
                 reason=reason,
                 controls=[
-                    DeltaControl(control=c, relationship=rel, state=state(c), via=sorted(via.get(c, [])))
+                    DeltaControl(
+                        control=c,
+                        relationship=rel,
+                        state=state(c),
+                        via=sorted(via.get(c, [])),
+                        route=routes.DIRECT_CONTROL if c in r.through else "controls",
+                        through=r.through.get(c),
+                    )
                     for c, rel in r.mappings
                 ],
             )

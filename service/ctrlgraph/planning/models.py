@@ -66,6 +66,17 @@ class PlannedControl(BaseModel):
     frameworks: list[str] = Field(description="Frameworks with a requirement this control closes in the plan")
     closes: int = Field(description="Requirements it closes in the plan (alone, or with the other superset controls)")
     requirements: dict[str, list[str]] = Field(description="The requirements it closes, by framework")
+    route: list[str] = Field(
+        default_factory=lambda: ["controls"],
+        description="How the requirements it closes reach it: 'controls' (their own mappings) and/or "
+        "'direct+control' (no mapping of their own: a direct mapping to another framework's requirement composed "
+        "with that requirement's mapping, see 'through')",
+    )
+    through: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description="The requirements it closes by the direct+control route, by framework: notation -> the linked "
+        "requirement ('framework notation') whose mapping the direct mapping composes with",
+    )
 
 
 class FrameworkCount(BaseModel):
@@ -109,6 +120,12 @@ class DeltaControl(BaseModel):
         default_factory=list,
         description="Why it is in place: the held frameworks' requirements it serves, or its evidence",
     )
+    route: str = Field(
+        "controls",
+        description="How the requirement reaches the control: 'controls' (its own mapping) or 'direct+control' "
+        "(a direct mapping to another framework's requirement, 'through', composed with that one's mapping)",
+    )
+    through: str | None = Field(None, description="direct+control: the linked requirement ('framework notation')")
 
 
 class DeltaRequirement(BaseModel):

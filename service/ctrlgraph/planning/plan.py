@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from ctrlgraph import routes
 from ctrlgraph.analysis import gaps
 from ctrlgraph.evidence import repository
 from ctrlgraph.models import ControlState
@@ -161,8 +162,12 @@ def planned_controls(
     for c, reqs in planned.closes().items():
         info = planned.controls.get(c)
         by_framework: dict[str, list[str]] = defaultdict(list)
+        through: dict[str, dict[str, str]] = defaultdict(dict)
         for r in reqs:
             by_framework[r.framework].append(r.notation)
+            if c in r.through:
+                through[r.framework][r.notation] = r.through[c]
+        own_route = any(c not in r.through for r in reqs) or not reqs
         ordered = sorted(by_framework, key=lambda f: (position.get(f, 99), f))
         result.append(
             PlannedControl(
@@ -175,6 +180,8 @@ def planned_controls(
                 frameworks=ordered,
                 closes=len(reqs),
                 requirements={f: by_framework[f] for f in ordered},
+                route=[*(["controls"] if own_route else []), *([routes.DIRECT_CONTROL] if through else [])],
+                through={f: through[f] for f in ordered if f in through},
             )
         )
     return sorted(result, key=lambda p: (-len(p.frameworks), -p.closes, p.effort, p.notation))
