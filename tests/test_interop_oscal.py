@@ -347,3 +347,82 @@ def test_reimporting_a_framework_keeps_its_mappings_only_if_they_still_fit(fresh
     # The same catalog again is fine, and the mappings stay.
     load_fixture(fresh_store, "oscal-catalog", "nist-mini-catalog.json", "nist-mini")
     assert catalog.requirement(fresh_store, "nist-mini", "AC-3").mappings
+
+
+def _catalog_with_params() -> dict:
+    """A NIST-shaped catalog whose statements carry params: an assignment, a
+    selection whose second choice holds another param, a param with a set value,
+    and a guidance and objective that name params too."""
+    document = json.loads(_catalog_text())
+    ac1 = document["catalog"]["groups"][0]["controls"][0]
+    ac1["params"] = [
+        {"id": "ac-01_odp.01", "label": "personnel or roles"},
+        {
+            "id": "ac-01_odp.02",
+            "select": {
+                "how-many": "one-or-more",
+                "choice": ["system-level", "organization-level {{ insert: param, ac-01_odp.03 }}", "mission-level"],
+            },
+        },
+        {"id": "ac-01_odp.03", "label": "scope qualifier"},
+        {"id": "ac-01_odp.04", "label": "frequency", "values": ["every 12 months"]},
+    ]
+    ac1["parts"][0]["parts"][0]["prose"] = (
+        "Write an access control policy at the {{ insert: param, ac-01_odp.02 }} level and share it with "
+        "{{ insert: param, ac-01_odp.01 }}."
+    )
+    ac1["parts"][0]["parts"][1]["prose"] = "Review it {{ insert: param, ac-01_odp.04 }}."
+    ac1["parts"].append({"id": "ac-1_gdn", "name": "guidance", "prose": "Name {{ insert: param, ac-01_odp.01 }}."})
+    ac1["parts"].append(
+        {"id": "ac-1_obj", "name": "assessment-objective", "prose": "Shared with {{ insert: param, ac-01_odp.01 }}."}
+    )
+    return document
+
+
+def test_params_are_exported_as_params_and_round_trip(fresh_store: OxigraphStore, tmp_path: Path) -> None:
+    source = _catalog_with_params()
+    run_import(fresh_store, parse("oscal-catalog", json.dumps(source).encode(), "p.json", "nist-params"))
+    imported = {r.notation: r for r in framework_data(fresh_store, "nist-params").requirements}["AC-1"]
+    assert "[Selection (one or more): system-level; organization-level [Assignment: scope qualifier]; " in (
+        imported.definition or ""
+    )
+    assert "every 12 months" in (imported.definition or "") and "{{" not in (imported.definition or "")
+    # Exported: the params as params (choices in their order), the placeholders in the prose.
+    document = oscal.catalog(fresh_store, "nist-params")
+    path = oscal.write_document(document, tmp_path / "nist-params.json")
+    body = read_back(Catalog, path)  # valid OSCAL for compliance-trestle
+    ac1 = next(c for c in body["groups"][0]["controls"] if c["id"] == "ac-1")
+    by_id = {p["id"]: p for p in ac1["params"]}
+    assert by_id == {p["id"]: p for p in source["catalog"]["groups"][0]["controls"][0]["params"]}
+    parts = {p["name"]: p["prose"] for p in ac1["parts"]}
+    assert "{{ insert: param, ac-01_odp.02 }}" in parts["overview"]
+    assert "{{ insert: param, ac-01_odp.01 }}" in parts["guidance"] and "[Assignment" not in parts["guidance"]
+    assert parts["assessment-objective"] == "Shared with {{ insert: param, ac-01_odp.01 }}."
+    # Controls without params carry none.
+    assert all("params" not in c for c in body["groups"][0]["controls"] if c["id"] != "ac-1")
+    # Imported again under another id: the same texts and params; exported again: the same document.
+    run_import(fresh_store, parse("oscal-catalog", path.read_bytes(), "p2.json", "nist-params-2"))
+    again = {r.notation: r for r in framework_data(fresh_store, "nist-params-2").requirements}["AC-1"]
+    assert (again.definition, again.guidance, again.objectives) == (
+        imported.definition,
+        imported.guidance,
+        imported.objectives,
+    )
+    assert again.parameters == imported.parameters and again.templates == imported.templates
+    second = oscal.catalog(fresh_store, "nist-params-2")["catalog"]
+    ac1_again = next(c for c in second["groups"][0]["controls"] if c["id"] == "ac-1")
+    assert ac1_again["params"] == ac1["params"] and ac1_again["parts"] == ac1["parts"]
+
+
+@pytest.mark.api
+def test_params_round_trip_over_http(interop_client) -> None:  # type: ignore[no-untyped-def]
+    client = interop_client
+    source = _catalog_with_params()
+    answer = client.post("/v1/import/oscal-catalog?framework=nist-params-http", content=json.dumps(source).encode())
+    assert answer.status_code == 200, answer.text
+    exported = client.get("/v1/export/oscal/catalog/nist-params-http").json()
+    Catalog.model_validate(exported["catalog"])
+    ac1 = next(c for c in exported["catalog"]["groups"][0]["controls"] if c["id"] == "ac-1")
+    assert ac1["params"] == source["catalog"]["groups"][0]["controls"][0]["params"]
+    assert "{{ insert: param, ac-01_odp.04 }}" in next(p["prose"] for p in ac1["parts"] if p["name"] == "overview")
+    assert client.delete("/v1/imports/nist-params-http").status_code == 200

@@ -13,7 +13,7 @@ from typing import Any
 
 from ctrlgraph import queries
 from ctrlgraph.catalog import NotFound
-from ctrlgraph.interop.model import IMPORTED_PREFIX
+from ctrlgraph.interop.model import IMPORTED_PREFIX, ParameterDraft
 from ctrlgraph.iri import META_GRAPH
 from ctrlgraph.store.base import GraphStore, Iri, bind
 
@@ -52,6 +52,10 @@ class RequirementRow:
     parent_iri: str | None = None
     guidance: str | None = None
     objectives: str | None = None
+    #: Imported OSCAL parameters, by id order.
+    parameters: list[ParameterDraft] = field(default_factory=list)
+    #: "definition" / "guidance" / "objectives" with their parameter placeholders (where they have any).
+    templates: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -84,6 +88,38 @@ def framework_ids(store: GraphStore) -> dict[str, tuple[str, bool]]:
     }
 
 
+_MEMBER = "http://www.w3.org/1999/02/22-rdf-syntax-ns#_"
+
+
+def _parameters(store: GraphStore, framework: str) -> dict[str, list[ParameterDraft]]:
+    """The OSCAL parameters of a framework's requirements, by requirement IRI
+    (choices in their stored order, rdf:_1, rdf:_2, …)."""
+    found: dict[str, dict[str, ParameterDraft]] = defaultdict(dict)
+    ordered: dict[tuple[str, str], dict[int, str]] = defaultdict(dict)
+    for r in select(store, "interop/requirement_parameters", framework=Iri(framework)):
+        requirement, ident, prop, value = str(r["requirement"]), str(r["id"]), str(r["property"]), str(r["value"])
+        param = found[requirement].setdefault(ident, ParameterDraft(id=ident))
+        name = local_name(prop)
+        if prop.startswith(_MEMBER) and prop[len(_MEMBER) :].isdigit():
+            ordered[(requirement, ident)][int(prop[len(_MEMBER) :])] = value
+        elif name == "label":
+            param.label = value
+        elif name == "howMany":
+            param.how_many = value
+        elif name == "parameterChoice":
+            param.choices.append(value)
+        elif name == "parameterValue":
+            param.values.append(value)
+    result: dict[str, list[ParameterDraft]] = {}
+    for requirement, params in found.items():
+        for ident, param in params.items():
+            order = ordered.get((requirement, ident))
+            param.choices = [order[k] for k in sorted(order)] if order else sorted(param.choices)
+            param.values.sort()
+        result[requirement] = [params[k] for k in sorted(params)]
+    return result
+
+
 def framework_data(store: GraphStore, framework_id: str, *, with_tree: bool = True) -> FrameworkData:
     known = framework_ids(store)
     if framework_id not in known:
@@ -95,6 +131,7 @@ def framework_data(store: GraphStore, framework_id: str, *, with_tree: bool = Tr
         values: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
         for r in select(store, "interop/requirement_values", framework=Iri(iri)):
             values[str(r["requirement"])][local_name(r["property"])].append(str(r["value"]))
+        parameters = _parameters(store, iri)
         by_iri: dict[str, RequirementRow] = {}
         for r in select(store, "interop/requirements", framework=Iri(iri)):
             extra = values.get(str(r["requirement"]), {})
@@ -115,6 +152,16 @@ def framework_data(store: GraphStore, framework_id: str, *, with_tree: bool = Tr
                 parent_iri=_opt(r, "parent"),
                 guidance=_opt(r, "guidance"),
                 objectives=_opt(r, "objectives"),
+                parameters=parameters.get(str(r["requirement"]), []),
+                templates={
+                    name: str(r[key])
+                    for name, key in (
+                        ("definition", "definitionTemplate"),
+                        ("guidance", "guidanceTemplate"),
+                        ("objectives", "objectivesTemplate"),
+                    )
+                    if r.get(key)
+                },
             )
             if row.iri in by_iri:  # a second title or definition language: keep the first
                 continue

@@ -73,6 +73,9 @@ from ctrlgraph.iri import CG, ID, META_GRAPH, control_iri, framework_iri, requir
 from ctrlgraph.loader import derive_update
 from ctrlgraph.store.base import GraphStore, Iri, bind, combine_updates, sparql_iri, sparql_literal
 
+#: Graphs of direct mappings waiting for a framework not imported yet (one per awaited framework).
+PENDING_PREFIX = IMPORTED_PREFIX + "pending/"
+
 
 # --------------------------------------------------------------------------
 # What the store already holds
@@ -235,6 +238,8 @@ class ImportResult:
     warnings: list[str]
     #: Direct requirement -> requirement mappings this import adds.
     link_count: int = 0
+    #: Direct mappings kept waiting for a framework not imported yet.
+    pending_count: int = 0
 
     def ntriples(self) -> dict[str, str]:
         return {iri: _ntriples(graph) for iri, graph in self.graphs.items()}
@@ -275,6 +280,7 @@ class ImportResult:
             "requirements": self.requirement_count,
             "mappings": self.mapping_count,
             "links": self.link_count,
+            "waiting": self.pending_count,
             "warnings": self.warnings,
         }
 
@@ -399,7 +405,21 @@ def build_import(
         mappings_by_framework[m.framework].append(resolved)
 
     # Direct requirement -> requirement mappings ----------------------------
-    links = _resolve_links(store, draft.links, own, targets, context, problems, warnings, skip_unresolved)
+    waiting: dict[str, list[LinkDraft]] = defaultdict(list)
+    links = _resolve_links(
+        store,
+        draft.links,
+        own,
+        targets,
+        context,
+        problems,
+        warnings,
+        skip_unresolved,
+        waiting=waiting,
+        may_wait={_norm(d) for d in draft.declared},
+    )
+    # Mappings earlier imports left waiting for a framework this file brings attach now.
+    attached_graphs = _attach_waiting(store, own, targets, context, links, warnings)
     problems.raise_if_any()
 
     # Build -----------------------------------------------------------------
@@ -424,6 +444,17 @@ def build_import(
         if not replace:
             graph = _merge_stored(store, pair, graph, CGNS.RequirementLink, problems, warnings)
         graphs[pair] = graph
+    pending_count = 0
+    for awaited, items in waiting.items():
+        iri = pending_graph(awaited)
+        graphs[iri] = _stored_graph(store, iri) + _waiting_graph(awaited, items)
+        pending_count += len(items)
+        warnings.append(
+            f"{len(items)} direct mapping(s) wait for framework {awaited!r}, which is not imported yet: "
+            "they are kept and attach when it is imported"
+        )
+    for iri in attached_graphs:
+        graphs[iri] = Graph()  # attached: the waiting list is emptied
     problems.raise_if_any()
 
     # Validate --------------------------------------------------------------
@@ -478,7 +509,108 @@ def build_import(
         mapping_count=mapping_count,
         warnings=warnings,
         link_count=link_count,
+        pending_count=pending_count,
     )
+
+
+def pending_graph(awaited: str) -> str:
+    """The graph of the direct mappings waiting for a framework not imported yet."""
+    return f"{PENDING_PREFIX}{slug(awaited) or 'framework'}"
+
+
+#: LinkDraft field -> property of a waiting mapping (cg:WaitingLink), all literals.
+_WAITING = {
+    "source_framework": "sourceFrameworkRef",
+    "source_ref": "sourceRef",
+    "target_framework": "targetFrameworkRef",
+    "target_ref": "targetRef",
+    "relationship": "relationshipNotation",
+    "source": "mappingSource",
+    "rationale": "rationaleNotation",
+    "strength": "strengthGiven",
+    "explanation": "explanation",
+    "predicate": "predicateRef",
+    "confidence": "confidenceGiven",
+}
+
+
+def _waiting_graph(awaited: str, items: Iterable[LinkDraft]) -> Graph:
+    """Direct mappings kept as the file gives them (references, not IRIs), until
+    the framework they wait for is imported."""
+    import hashlib
+
+    g = Graph()
+    for link in items:
+        key = " ".join((awaited, link.source_framework, link.source_ref, link.target_framework, link.target_ref))
+        node = URIRef(f"{ID}link/waiting/{hashlib.sha256(key.encode()).hexdigest()[:20]}")
+        g.add((node, RDF.type, CGNS.WaitingLink))
+        g.add((node, CGNS.awaitsFramework, Literal(awaited)))
+        for name, prop in _WAITING.items():
+            value = getattr(link, name)
+            if value is not None:
+                g.add((node, CGNS[prop], Literal(value)))
+        g.add((node, CGNS.sourceLocation, Literal(str(link.where))))
+    return g
+
+
+def _attach_waiting(
+    store: GraphStore,
+    own: Mapping[str, FrameworkDraft],
+    targets: dict[str, RequirementIndex],
+    context: StoreContext,
+    links: dict[str, list[_Link]],
+    warnings: list[str],
+) -> list[str]:
+    """Resolve the direct mappings earlier imports left waiting for a framework
+    this import brings, add them to ``links`` and return the waiting graphs they
+    came from. One that still does not resolve (a reference the framework does
+    not have, a contradiction) is left out with a warning, never refusing the
+    framework itself."""
+    if not own:
+        return []
+    rows = _select(store, "interop/waiting_links", prefix=PENDING_PREFIX)
+    if not rows:
+        return []
+    own_only = _Frameworks(store, own, targets)
+    by_node: dict[str, dict[str, str]] = defaultdict(dict)
+    graph_of: dict[str, str] = {}
+    for r in rows:
+        by_node[str(r["link"])][str(r["property"]).rsplit("#", 1)[-1]] = str(r["value"])
+        graph_of[str(r["link"])] = str(r["graph"])
+    fields = {prop: name for name, prop in _WAITING.items()}
+    drafts: dict[str, list[LinkDraft]] = defaultdict(list)
+    for node, values in by_node.items():
+        awaited = values.get("awaitsFramework", "")
+        if own_only.resolve(awaited) not in own:
+            continue
+        given = {fields[k]: v for k, v in values.items() if k in fields}
+        strength = given.pop("strength", None)
+        confidence = given.pop("confidence", None)
+        drafts[graph_of[node]].append(
+            LinkDraft(
+                **given,  # type: ignore[arg-type]
+                where=Where(path=f"{values.get('sourceLocation', node)} (waiting since an earlier import)"),
+                strength=int(strength) if strength is not None else None,
+                confidence=float(confidence) if confidence is not None else None,
+            )
+        )
+    if not drafts:
+        return []
+    found = Problems()
+    notes: list[str] = []
+    everything = [d for items in drafts.values() for d in items]
+    resolved = _resolve_links(store, everything, own, targets, context, found, notes, skip_unresolved=True)
+    count = 0
+    for pair, items in resolved.items():
+        present = {(i.source, i.target) for i in links.get(pair, [])}
+        fresh = [i for i in items if (i.source, i.target) not in present]
+        links.setdefault(pair, []).extend(fresh)
+        count += len(fresh)
+    warnings.append(f"{count} direct mapping(s) waiting for {', '.join(sorted(own))} attached")
+    if found.items or notes:
+        first = found.items[0] if found.items else notes[0]
+        warnings.append(f"some waiting direct mapping(s) did not attach: {first}")
+    return sorted(drafts)
 
 
 def _alternative_id(fw: FrameworkDraft, taken: Iterable[str]) -> str:
@@ -725,12 +857,18 @@ def _resolve_links(
     problems: Problems,
     warnings: list[str],
     skip_unresolved: bool = False,
+    waiting: dict[str, list[LinkDraft]] | None = None,
+    may_wait: set[str] | None = None,
 ) -> dict[str, list[_Link]]:
     """Direct mappings by the named graph they go to (one per framework pair),
     each side resolved to a requirement IRI (a declared-equivalent framework's
     requirement wins: mappings onto a third-party copy land on ours). The
     reverse set a converter adds (b -> a with the inverse relationship) and
-    repeats are dropped; contradictions are problems."""
+    repeats are dropped; contradictions are problems. With ``waiting``, a
+    mapping whose one side names a framework not imported yet that the file
+    declares it depends on (``may_wait``, normalised) is added there (by that
+    framework's reference) instead of being a problem: an unknown id the file
+    does not declare may be a typo, and is refused."""
     if not drafts:
         return {}
     frameworks = _Frameworks(store, own, targets)
@@ -738,14 +876,17 @@ def _resolve_links(
     unknown: dict[str, list[Where]] = defaultdict(list)
     missing: dict[tuple[str, str], list[Where]] = defaultdict(list)
     kept: dict[tuple[str, str], _Link] = {}
+    waiting_seen: set[tuple[tuple[str, str], tuple[str, str]]] = set()
     duplicates = reverse = 0
     for link in drafts:
-        sides: list[tuple[str, str]] = []
+        sides: list[tuple[str, str] | None] = []
+        awaited: list[str] = []
         for fw_ref, ref in ((link.source_framework, link.source_ref), (link.target_framework, link.target_ref)):
             fid = frameworks.resolve(fw_ref)
             if fid is None:
-                unknown[fw_ref].append(link.where)
-                break
+                awaited.append(fw_ref)
+                sides.append(None)
+                continue
             index = frameworks.index(fid)
             ident = index.resolve(ref)
             if ident is None:
@@ -754,6 +895,10 @@ def _resolve_links(
             iri = index.equivalent.get(ident, index.iris[ident])
             sides.append((iri, framework_of.get(iri.rsplit("/", 1)[0], fid)))
         if len(sides) != 2:
+            continue
+        if len(awaited) == 2 or (awaited and (waiting is None or _norm(awaited[0]) not in (may_wait or ()))):
+            for fw_ref in awaited:
+                unknown[fw_ref].append(link.where)
             continue
         if link.relationship not in RELATIONSHIPS:
             problems.add(link.where.at("relationship"), f"unknown relationship {link.relationship!r}")
@@ -768,7 +913,19 @@ def _resolve_links(
             if reason:
                 problems.add(link.where.at("strength"), reason)
                 continue
-        (source, source_fw), (target, target_fw) = sides
+        if awaited and waiting is not None:
+            # One side names a framework not imported yet: kept as given, attached when it is
+            # (a reverse set's mapping or a repeat is kept once; it is checked when it attaches).
+            one = (_norm(link.source_framework), _norm(link.source_ref))
+            other = (_norm(link.target_framework), _norm(link.target_ref))
+            pair_key = (min(one, other), max(one, other))
+            if pair_key in waiting_seen:
+                reverse += 1
+                continue
+            waiting_seen.add(pair_key)
+            waiting[awaited[0]].append(link)
+            continue
+        (source, source_fw), (target, target_fw) = (s for s in sides if s is not None)
         first = kept.get((source, target))
         if first is not None:
             if first.draft.relationship != link.relationship:
@@ -879,6 +1036,14 @@ def _merge_stored(
     return stored + new
 
 
+#: RequirementDraft.templates key -> the property holding that text with its parameter placeholders.
+_TEMPLATE_PROPERTIES = {
+    "definition": "definitionTemplate",
+    "guidance": "guidanceTemplate",
+    "objectives": "assessmentObjectiveTemplate",
+}
+
+
 def _framework_graph(fw: FrameworkDraft, origin: dict[str, Where], index: RequirementIndex) -> Graph:
     g = Graph()
     fw_node = URIRef(framework_iri(fw.id))
@@ -939,6 +1104,8 @@ def _framework_graph(fw: FrameworkDraft, origin: dict[str, Where], index: Requir
             g.add((node, SKOS.scopeNote, Literal(r.guidance, lang="en")))
         if r.objectives:
             g.add((node, CGNS.assessmentObjective, Literal(r.objectives, lang="en")))
+        for field_name, template in sorted(r.templates.items()):
+            g.add((node, CGNS[_TEMPLATE_PROPERTIES[field_name]], Literal(template, lang="en")))
         for prm in r.parameters:
             param = URIRef(f"{node}#param-{slug(prm.id)}")
             g.add((node, CGNS.parameter, param))
@@ -948,8 +1115,10 @@ def _framework_graph(fw: FrameworkDraft, origin: dict[str, Where], index: Requir
                 g.add((param, RDFS.label, Literal(one_line(prm.label), lang="en")))
             if prm.how_many:
                 g.add((param, CGNS.howMany, Literal(prm.how_many)))
-            for choice in prm.choices:
+            for position, choice in enumerate(prm.choices, start=1):
                 g.add((param, CGNS.parameterChoice, Literal(one_line(choice))))
+                # rdf:_1, rdf:_2, …: the choices' order (an OSCAL selection is a list)
+                g.add((param, RDF[f"_{position}"], Literal(one_line(choice))))
             for value in prm.values:
                 g.add((param, CGNS.parameterValue, Literal(one_line(value))))
     return g
@@ -1051,7 +1220,10 @@ def apply_import(store: GraphStore, result: ImportResult | BuiltImport) -> None:
     """Write a validated import in one transaction (graphs, meta records, derived aggregates)."""
     content, counts = result.ntriples(), result.counts()
     records: dict[str, tuple[str, str, int] | None] = {
-        graph: (f"{result.format}: {result.source_name}", result.format, counts[graph]) for graph in content
+        graph: (f"{result.format}: {result.source_name}", result.format, counts[graph])
+        if counts[graph]
+        else None  # emptied (waiting mappings that attached): no record
+        for graph in content
     }
     store.replace_graphs(content, extra_update=combine_updates([_meta_update(records), derive_update(store)]))
     _flush(store)

@@ -206,6 +206,9 @@ class RequirementDraft:
     #: What an assessor checks (OSCAL ``assessment-objective`` parts): cg:assessmentObjective.
     objectives: str | None = None
     parameters: list[ParameterDraft] = field(default_factory=list)
+    #: The text of "definition", "guidance" or "objectives" with OSCAL's ``{{ insert: param, id }}``
+    #: placeholders, where it has any (the fields above hold it rendered): exported again as written.
+    templates: dict[str, str] = field(default_factory=dict)
 
     @property
     def ident(self) -> str:
@@ -291,6 +294,9 @@ class ImportDraft:
     mappings: list[MappingDraft] = field(default_factory=list)
     links: list[LinkDraft] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: Frameworks the file declares it depends on (a CISO Assistant library's ``dependencies``): a
+    #: direct mapping naming one that is not imported yet waits for it instead of being refused.
+    declared: set[str] = field(default_factory=set)
 
 
 # --------------------------------------------------------------------------

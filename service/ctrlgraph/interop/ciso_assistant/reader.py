@@ -99,6 +99,11 @@ def parse(
         raise refuse(_where(library, "objects"), "not a CISO Assistant library: it has no 'objects' mapping")
     problems = Problems()
     draft = ImportDraft("ciso-assistant", source_name)
+    # A dependency names a library (urn:…:library:X); its framework is urn:…:framework:X.
+    for dependency in library.get("dependencies") or []:
+        urn = _clean_urn(dependency)
+        if urn:
+            draft.declared.update({urn, re.sub(r":library:", ":framework:", urn, count=1)})
 
     frameworks = objects.get("frameworks")
     if frameworks is None and objects.get("framework") is not None:

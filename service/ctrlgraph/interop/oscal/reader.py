@@ -214,20 +214,30 @@ def parse_catalog(data: bytes | str, source_name: str = "catalog.json", framewor
         kinds = _ours(props, "requirement-type")
         definition = legal = guidance = None
         objectives: list[str] = []
+        # The same texts with the parameter placeholders as written (exported again as params).
+        templates: dict[str, str] = {}
+        objective_templates: list[str] = []
         for part in node.get("parts") or []:
             if not isinstance(part, dict):
                 continue
             if part.get("name") == "overview":
                 definition = _prose(part, params) or definition
+                templates["definition"] = _prose(part)
             elif part.get("name") == "statement":
                 if part.get("class") == "legal-text":
                     legal = clean_text(part.get("prose"))
                 elif definition is None:
                     definition = _prose(part, params) or None
+                    templates["definition"] = _prose(part)
             elif part.get("name") == "guidance":
                 guidance = _prose(part, params) or guidance
+                templates["guidance"] = _prose(part)
             elif part.get("name") in ("assessment-objective", "assessment_objective", "objective"):
                 objectives.append(_prose(part, params))
+                objective_templates.append(_prose(part))
+        templates["objectives"] = "\n".join(o for o in objective_templates if o)
+        rendered = {"definition": definition, "guidance": guidance, "objectives": "\n".join(o for o in objectives if o)}
+        templates = {k: v for k, v in templates.items() if v and rendered.get(k) and v != rendered[k]}
         fw.requirements.append(
             RequirementDraft(
                 notation=notation,
@@ -248,6 +258,7 @@ def parse_catalog(data: bytes | str, source_name: str = "catalog.json", framewor
                 guidance=guidance,
                 objectives="\n".join(o for o in objectives if o) or None,
                 parameters=[_parameter(prm) for prm in params.values()],
+                templates=templates,
             )
         )
         own = fw.requirements[-1].ident

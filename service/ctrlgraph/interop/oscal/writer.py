@@ -110,21 +110,47 @@ def _requirement_props(node: RequirementRow) -> list[dict[str, str]]:
 
 
 def _requirement_parts(node: RequirementRow, node_id: str) -> list[dict[str, str]]:
+    # A text with parameters is written as the source wrote it: {{ insert: param, id }} placeholders
+    # beside the params (_params), which an OSCAL reader renders again.
+    text = node.templates
     parts = []
     if node.definition:
-        parts.append({"id": f"{node_id}_ovw", "name": "overview", "prose": node.definition})
+        parts.append({"id": f"{node_id}_ovw", "name": "overview", "prose": text.get("definition", node.definition)})
     if node.legal_text:
         parts.append({"id": f"{node_id}_smt", "name": "statement", "class": "legal-text", "prose": node.legal_text})
     if node.guidance:
-        parts.append({"id": f"{node_id}_gdn", "name": "guidance", "prose": node.guidance})
+        parts.append({"id": f"{node_id}_gdn", "name": "guidance", "prose": text.get("guidance", node.guidance)})
     if node.objectives:
-        parts.append({"id": f"{node_id}_obj", "name": "assessment-objective", "prose": node.objectives})
+        parts.append(
+            {"id": f"{node_id}_obj", "name": "assessment-objective", "prose": text.get("objectives", node.objectives)}
+        )
     return parts
+
+
+def _params(node: RequirementRow) -> list[dict[str, Any]]:
+    """The node's OSCAL params as imported: id, label, values, selection (how many, choices in order)."""
+    params = []
+    for prm in node.parameters:
+        param: dict[str, Any] = {"id": prm.id}
+        if prm.label:
+            param["label"] = prm.label
+        if prm.values:
+            param["values"] = list(prm.values)
+        if prm.choices:
+            select: dict[str, Any] = {"choice": list(prm.choices)}
+            if prm.how_many:
+                select["how-many"] = prm.how_many
+            param["select"] = select
+        params.append(param)
+    return params
 
 
 def _control(node: RequirementRow) -> dict[str, Any]:
     node_id = oscal_id(node.notation)
-    control: dict[str, Any] = {"id": node_id, "title": one_line(node.title), "props": _requirement_props(node)}
+    control: dict[str, Any] = {"id": node_id, "title": one_line(node.title)}
+    if node.parameters:
+        control["params"] = _params(node)
+    control["props"] = _requirement_props(node)
     parts = _requirement_parts(node, node_id)
     if parts:
         control["parts"] = parts
@@ -135,7 +161,10 @@ def _control(node: RequirementRow) -> dict[str, Any]:
 
 def _group(node: RequirementRow) -> dict[str, Any]:
     node_id = oscal_id(node.notation)
-    group: dict[str, Any] = {"id": node_id, "title": one_line(node.title), "props": _requirement_props(node)}
+    group: dict[str, Any] = {"id": node_id, "title": one_line(node.title)}
+    if node.parameters:
+        group["params"] = _params(node)
+    group["props"] = _requirement_props(node)
     parts = _requirement_parts(node, node_id)
     if parts:
         group["parts"] = parts
