@@ -510,8 +510,10 @@ def shared_controls(
             "shared_controls",
             frameworks=iris,
             graphs=graphs,
+            # every control serving one of them, to be counted again with the other route
+            # (Virtuoso sorts at most 10,000 rows under a LIMIT; there are ~1,500 controls at 700 frameworks)
             min=1 if legs else min_frameworks,
-            limit=100_000 if legs else limit,
+            limit=10_000 if legs else limit,
         )
         if graphs
         else []
