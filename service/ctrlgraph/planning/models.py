@@ -66,11 +66,11 @@ class PlannedControl(BaseModel):
     frameworks: list[str] = Field(description="Frameworks with a requirement this control closes in the plan")
     closes: int = Field(description="Requirements it closes in the plan (alone, or with the other superset controls)")
     requirements: dict[str, list[str]] = Field(description="The requirements it closes, by framework")
-    route: list[str] = Field(
-        default_factory=lambda: ["controls"],
-        description="How the requirements it closes reach it: 'controls' (their own mappings) and/or "
-        "'direct+control' (no mapping of their own: a direct mapping to another framework's requirement composed "
-        "with that requirement's mapping, see 'through')",
+    route: str = Field(
+        "controls",
+        description="How the requirements it closes reach it: 'controls' (their own mappings), 'direct+control' "
+        "(no mapping of their own: a direct mapping to another framework's requirement composed with that "
+        "requirement's mapping, see 'through'), or 'controls, direct+control' (some each way)",
     )
     through: dict[str, dict[str, str]] = Field(
         default_factory=dict,

@@ -180,7 +180,7 @@ def planned_controls(
                 frameworks=ordered,
                 closes=len(reqs),
                 requirements={f: by_framework[f] for f in ordered},
-                route=[*(["controls"] if own_route else []), *([routes.DIRECT_CONTROL] if through else [])],
+                route=", ".join([*(["controls"] if own_route else []), *([routes.DIRECT_CONTROL] if through else [])]),
                 through={f: through[f] for f in ordered if f in through},
             )
         )
