@@ -124,61 +124,15 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
 
 
 def _free_port() -> int:
-    import socket
+    from tests.servers import free_port
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    return free_port()
 
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real `ctrlgraph serve` process on a loopback port; yields its base URL."""
-    import subprocess
-    import sys
-    import time
+    from tests.servers import ctrlgraph_serve
 
-    import httpx
-
-    port = _free_port()
-    data_dir = tmp_path_factory.mktemp("server-store")
-    log = (tmp_path_factory.mktemp("server-log") / "server.log").open("w")
-    if backends.is_remote():
-        backends.wipe()
-    env = {**os.environ, **backends.remote_env()}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "ctrlgraph",
-            "serve",
-            "--data-dir",
-            str(data_dir),
-            "--port",
-            str(port),
-            "--query-timeout",
-            "3",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=env,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}; see {log.name}")
-        try:
-            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        raise RuntimeError("server did not become healthy in 120 s")
-    yield url
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    with ctrlgraph_serve(tmp_path_factory, "server", "--query-timeout", "3") as url:
+        yield url

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from ctrlgraph.cli import app
@@ -45,42 +46,12 @@ def test_org_key_and_upload(tmp_path: Path) -> None:
     assert runner.invoke(app, ["key", "revoke", key_id, *data]).exit_code == 0
 
 
-def test_upload_to_a_running_server(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-    import time
-
-    import httpx
-
+def test_upload_to_a_running_server(tmp_path_factory: pytest.TempPathFactory) -> None:
     from ctrlgraph.evidence.tenants import new_admin_key
-    from tests.conftest import _free_port
+    from tests.servers import ctrlgraph_serve
 
     admin = new_admin_key()
-    port = _free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "ctrlgraph",
-            "serve",
-            "--data-dir",
-            str(tmp_path / "db"),
-            "--port",
-            str(port),
-            "--admin-key",
-            admin,
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+    with ctrlgraph_serve(tmp_path_factory, "cli-upload", "--admin-key", admin) as url:
         assert (
             runner.invoke(app, ["org", "create", "beta", "--name", "Beta", "--url", url, "--key", admin]).exit_code == 0
         )
@@ -94,6 +65,3 @@ def test_upload_to_a_running_server(tmp_path: Path) -> None:
             app, ["upload", "beta", str(fixture), "--url", url, "--key", "cgk_0123456789abcdef_wrong-wrong-wrong-wrong"]
         )
         assert denied.exit_code == 1 and "401" in denied.output
-    finally:
-        process.terminate()
-        process.wait(timeout=15)

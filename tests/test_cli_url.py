@@ -17,6 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ctrlgraph.cli import app
+from tests.servers import ctrlgraph_serve
 
 pytestmark = pytest.mark.api
 
@@ -28,41 +29,8 @@ http = httpx.Client(timeout=300)  # a busy machine answers slowly
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real `ctrlgraph serve` with a query time limit that a busy machine cannot hit
     (the session's shared server stops queries at 3 s)."""
-    import os
-    import time
-
-    from tests import backends
-    from tests.conftest import _free_port
-
-    port = _free_port()
-    data_dir = tmp_path_factory.mktemp("cli-url-store")
-    log = (tmp_path_factory.mktemp("cli-url-log") / "server.log").open("w")
-    if backends.is_remote():
-        backends.wipe()
-    command = [sys.executable, "-m", "ctrlgraph", "serve", "--data-dir", str(data_dir), "--port", str(port)]
-    process = subprocess.Popen(
-        [*command, "--query-timeout", "60"],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, **backends.remote_env()},
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            assert process.poll() is None, f"server exited; see {log.name}"
-            try:
-                if httpx.get(url + "/healthz", timeout=1).json().get("status") == "ok":
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+    with ctrlgraph_serve(tmp_path_factory, "cli-url", "--query-timeout", "60") as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def run(*args: str) -> tuple[int, str]:

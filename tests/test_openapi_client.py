@@ -24,7 +24,7 @@ import pytest
 import rdflib
 
 from ctrlgraph.demo import DEMO_KEY, DEMO_ORG
-from tests import backends
+from tests.servers import ctrlgraph_serve
 
 GENERATOR = shutil.which("openapi-python-client", path=os.path.dirname(sys.executable)) or shutil.which(
     "openapi-python-client"
@@ -45,35 +45,8 @@ PACKAGE = "ctrlgraph_client"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`ctrlgraph serve --demo` (the demo organization and its key) on a loopback port."""
-    from tests.conftest import _free_port
-
-    port = _free_port()
-    data_dir = tmp_path_factory.mktemp("client-store")
-    log = (tmp_path_factory.mktemp("client-log") / "server.log").open("w")
-    if backends.is_remote():
-        backends.wipe()
-    env = {**os.environ, **backends.remote_env()}
-    command = [sys.executable, "-m", "ctrlgraph", "serve", "--demo", "--data-dir", str(data_dir), "--port", str(port)]
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        import time
-
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            assert process.poll() is None, f"server exited; see {log.name}"
-            try:
-                if httpx.get(url + "/healthz", timeout=1).json().get("status") == "ok":
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+    with ctrlgraph_serve(tmp_path_factory, "client", "--demo") as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 @pytest.fixture(scope="module")
