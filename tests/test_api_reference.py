@@ -190,3 +190,35 @@ def test_crosswalk_composition_and_formats(client: TestClient) -> None:
     assert "# curie_map:" in sssom and "semapv:MappingChaining" in sssom
     same = client.get("/v1/crosswalk?source=iso42001-2023&target=iso42001-2023")
     assert same.status_code == 422 and same.json()["detail"][0]["loc"] == ["query", "target"]
+
+
+def test_crosswalk_overlap_never_exceeds_the_assessable_count(client: TestClient) -> None:
+    """The overlap page's share: distinct assessable targets reached over the
+    target's assessable_count. Direct links name clause headings (HS -> 9001
+    reached 91 of 65 before they were flagged), so the flag must agree with the
+    requirement tree and the share stay at or under 100 % for every pair."""
+    frameworks = {f["id"]: f for f in client.get("/v1/frameworks").json()}
+    assessable = {
+        fw: {
+            n["notation"]
+            for n in client.get(f"/v1/frameworks/{fw}/requirements").json()["requirements"]
+            if n["assessable"]
+        }
+        for fw in frameworks
+    }
+    headings_seen = 0
+    for a in frameworks:
+        for b in frameworks:
+            if a == b:
+                continue
+            pairs = client.get("/v1/crosswalk", params={"source": a, "target": b}).json()["pairs"]
+            for p in pairs:
+                assert p["target_assessable"] is (p["target"] in assessable[b]), (a, b, p["target"])
+            reached = {p["target"] for p in pairs if p["target_assessable"]}
+            headings_seen += sum(1 for p in pairs if not p["target_assessable"])
+            assert len(reached) <= frameworks[b]["assessable_count"], (a, b, len(reached))
+    assert headings_seen  # the shipped direct links do name headings: the flag is exercised
+    rolled = client.get(
+        "/v1/crosswalk", params={"source": "iso-hs", "target": "iso9001-2015", "level": "article"}
+    ).json()
+    assert any(p["target_assessable"] for p in rolled["pairs"])

@@ -607,8 +607,14 @@ def crosswalk(store: GraphStore, source_id: str, target_id: str, level: str = "r
     if level not in CROSSWALK_LEVELS:
         raise ValueError(f"unknown crosswalk level {level!r}; use one of {', '.join(CROSSWALK_LEVELS)}")
     pairs = _crosswalk(store, source_id, target_id)
+    target_tree = requirement_tree(store, target_id)
+    # Direct mappings may name clause headings: flag them, so a share over
+    # assessable_count counts the same kind of requirement above and below.
+    assessable = {n.notation for n in target_tree.requirements if n.assessable}
+    for p in pairs:
+        p.target_assessable = p.target in assessable
     if level == "article":
-        pairs = _rolled_up(pairs, requirement_tree(store, source_id), requirement_tree(store, target_id))
+        pairs = _rolled_up(pairs, requirement_tree(store, source_id), target_tree)
     return Crosswalk(source=source_id, target=target_id, level=level, count=len(pairs), pairs=pairs)
 
 
@@ -632,11 +638,13 @@ def _rolled_up(pairs: list[CrosswalkPair], source: RequirementTree, target: Requ
                 determined=p.determined,
                 strength=p.strength,
                 paths=list(p.paths),
+                target_assessable=p.target_assessable,
                 parts=[f"{p.source} -> {p.target}"],
                 explanation=f"from {p.source} -> {p.target}: {p.explanation}",
             )
             continue
         current.parts.append(f"{p.source} -> {p.target}")
+        current.target_assessable = current.target_assessable or p.target_assessable
         current.paths += [x for x in p.paths if x not in current.paths]
         if _pair_rank(p) > _pair_rank(current):
             current.relationship, current.strength, current.determined = p.relationship, p.strength, p.determined

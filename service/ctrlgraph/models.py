@@ -236,6 +236,12 @@ class CrosswalkPair(BaseModel):
     explanation: str = Field(
         "", description="Which legs (requirement REL control) made the relationship determined or not, or who states it"
     )
+    target_assessable: bool = Field(
+        True,
+        description="Whether the target is one of its framework's assessable requirements (a direct mapping may "
+        "name a clause heading): count only these against the framework's assessable_count; level=article: "
+        "whether any target rolled up into the pair is",
+    )
     paths: list[CrosswalkPath]
     parts: list[str] = Field(
         default_factory=list,

@@ -1,6 +1,8 @@
 // Framework × framework overlap: how much of B is reachable from A through
 // shared controls. For each ordered pair, GET /v1/crosswalk?source=A&target=B;
-// reached = distinct target notations; share = reached / B's assessable count.
+// reached = distinct assessable target notations (a direct mapping may name a
+// clause heading, which assessable_count leaves out); share = reached / B's
+// assessable count, so numerator and denominator count the same requirements.
 
 import * as api from "../api.js";
 import { append, announce, h, loading, newId, note, plural, table } from "../dom.js";
@@ -16,10 +18,13 @@ const saveState = () => replaceQuery({
 /** What the page shows for one crosswalk: the numbers the tests check too. */
 export function reach(crosswalk, target, determinedOnly) {
   const pairs = determinedOnly ? crosswalk.pairs.filter((p) => p.determined) : crosswalk.pairs;
-  const reached = new Set(pairs.map((p) => p.target)).size;
   const denominator = target.assessable_count;
+  // with no assessable requirement (the Harmonized Structure) the clauses reached are counted
+  const counted = denominator ? pairs.filter((p) => p.target_assessable !== false) : pairs;
+  const reached = new Set(counted.map((p) => p.target)).size;
   const percent = denominator ? Math.round((1000 * reached) / denominator) / 10 : null;
-  return { pairs, reached, denominator, percent };
+  const headings = denominator ? new Set(pairs.filter((p) => p.target_assessable === false).map((p) => p.target)).size : 0;
+  return { pairs, reached, headings, denominator, percent };
 }
 
 async function loadAll(list, progress) {
@@ -50,8 +55,9 @@ function showPairs(panel, source, target, r) {
   panel.replaceChildren(
     h("h2", { id: headingId }, `${api.shortName(source)} → ${api.shortName(target)}`),
     h("p", { class: "panel-count", "data-reached": String(r.reached), "data-pairs": String(r.pairs.length) },
-      `${plural(r.pairs.length, "requirement pair")}, reaching ${r.reached} distinct requirements of ${target}`
-      + (r.denominator ? ` (of ${r.denominator} assessable).` : ".")),
+      `${plural(r.pairs.length, "requirement pair")}, reaching `
+      + (r.denominator ? `${r.reached} of ${target}'s ${r.denominator} assessable requirements` : `${r.reached} distinct requirements of ${target}`)
+      + (r.headings ? ` (and ${plural(r.headings, "clause heading")}, not counted in the share).` : ".")),
     h("p", {}, h("a", { href: api.apiUrl("v1/crosswalk", { source, target, format: "csv" }).toString(), download: `crosswalk-${source}-to-${target}.csv` }, "Download as CSV"), " · ",
       h("a", { href: api.apiUrl("v1/crosswalk", { source, target, format: "sssom" }).toString(), download: `crosswalk-${source}-to-${target}.sssom.tsv` }, "SSSOM TSV"), " · ",
       h("a", { href: `#/plan?want=${encodeURIComponent(target)}&have=${encodeURIComponent(source)}` }, `Plan: I have ${api.shortName(source)}, I want ${api.shortName(target)}`)),
@@ -61,7 +67,8 @@ function showPairs(panel, source, target, r) {
       className: "data compact",
       columns: [
         { label: api.shortName(source), cell: (p) => h("a", { href: api.reqHref(source, p.source), title: p.source_title }, p.source) },
-        { label: api.shortName(target), cell: (p) => h("a", { href: api.reqHref(target, p.target), title: p.target_title }, p.target) },
+        { label: api.shortName(target), cell: (p) => [h("a", { href: api.reqHref(target, p.target), title: p.target_title }, p.target),
+          p.target_assessable === false && r.denominator ? [" ", h("span", { class: "tag", title: "A clause heading, not an assessable requirement: not counted in the share" }, "heading")] : null] },
         {
           label: "Relationship (strength)",
           cell: (p) => [relationshipCell(p.relationship), " (", strengthCell(p.strength), ")",
