@@ -69,7 +69,7 @@ def test_keys_and_admin(app_client: TestClient, tenants: dict[str, str]) -> None
     assert bad.status_code == 401
     assert app_client.get("/v1/orgs/beta/evidence", headers=auth("garbage")).status_code == 401
     dup = app_client.post("/v1/orgs", json={"id": "beta", "name": "Again"}, headers=auth(ADMIN))
-    assert dup.status_code == 422 and "already exists" in dup.text
+    assert dup.status_code == 409 and "already exists" in dup.text
     assert [o["id"] for o in app_client.get("/v1/orgs", headers=auth(tenants["beta"])).json()] == ["beta"]
 
 

@@ -10,9 +10,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ctrlgraph import __version__, catalog, doctor, work
 from ctrlgraph import bounds as bounds_mod
@@ -125,6 +127,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             status_code=404,
             content={"detail": f"unknown {exc.kind}: {exc.value!r}", "valid": exc.valid},
         )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 405:
+            # Starlette names only the first route matching the path; a path served by several routes
+            # (GET and POST /sparql, the evidence verbs) must list them all (RFC 9110 Allow).
+            allowed = openapi.allowed_methods(request.app, request.url.path)
+            if allowed:
+                exc = StarletteHTTPException(405, exc.detail, headers={"Allow": ", ".join(allowed)})
+        return await http_exception_handler(request, exc)
 
     @app.exception_handler(bounds_mod.BoundExceeded)
     async def bound_exceeded(_: Request, exc: bounds_mod.BoundExceeded) -> JSONResponse:

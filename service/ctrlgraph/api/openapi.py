@@ -19,6 +19,7 @@ exports, gaps and SPARQL through it (tests/test_openapi_client.py).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -68,6 +69,9 @@ RESPONSE_TYPES: dict[str, list[str]] = {
 }
 #: Operations that need a key (bearer); the others take one optionally.
 KEY_REQUIRED = ("/v1/orgs", "/v1/keys", "/v1/import/", "/v1/imports")
+#: ... but for these (the list of imported graphs is reference data, like /v1/frameworks).
+PUBLIC = {("/v1/imports", "get")}
+NOT_ALLOWED = "The key may not do this (an organization key on another organization, or a missing scope or admin role)"
 BINARY_TYPES = {XLSX, "application/octet-stream"}
 
 
@@ -92,8 +96,12 @@ def complete(schema: dict[str, Any]) -> dict[str, Any]:
         for method, operation in operations.items():
             if not isinstance(operation, dict):
                 continue
-            required = path.startswith(KEY_REQUIRED)
+            required = path.startswith(KEY_REQUIRED) and (path, method) not in PUBLIC
             operation["security"] = [{"bearer": []}] if required else [{"bearer": []}, {}]
+            if required:
+                responses = operation.setdefault("responses", {})
+                for status, what in (("401", "No API key, or an unknown or revoked one"), ("403", NOT_ALLOWED)):
+                    responses.setdefault(status, {"description": what})
             if path in ("/v1/orgs/{org}/evidence", "/v1/orgs/{org}/evidence/validate") and method in ("put", "post"):
                 operation["requestBody"] = {"required": True, "content": EVIDENCE_BODY}
             if path == "/v1/import/{format}" and method == "post":
@@ -104,13 +112,34 @@ def complete(schema: dict[str, Any]) -> dict[str, Any]:
             content = ok.setdefault("content", {})
             if path in RESPONSE_TYPES:
                 declared = RESPONSE_TYPES[path]
-                ok["content"] = {t: {"schema": _schema_for(t)} for t in declared}
+                # YAML: no schema, the text is the answer (a "string" schema reads as a YAML scalar to
+                # validators that parse YAML; an "object" one makes generated clients parse it as JSON)
+                ok["content"] = {t: {} if t == "application/yaml" else {"schema": _schema_for(t)} for t in declared}
                 continue
             for media_type, entry in content.items():
                 # a media type declared without a schema ({}): say what it carries
                 if not entry.get("schema"):
                     entry["schema"] = _schema_for(media_type)
     return schema
+
+
+def allowed_methods(app: FastAPI, path: str) -> list[str]:
+    """The methods the OpenAPI document lists for ``path`` (HEAD wherever GET is)."""
+    patterns: list[tuple[re.Pattern[str], list[str]]] | None = getattr(app.state, "allowed_methods", None)
+    if patterns is None:
+        patterns = []
+        for template, operations in app.openapi().get("paths", {}).items():
+            regex = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
+            methods = {m.upper() for m in operations if m in ("get", "put", "post", "delete", "patch")}
+            if "GET" in methods:
+                methods.add("HEAD")
+            patterns.append((re.compile(regex + "$"), sorted(methods)))
+        app.state.allowed_methods = patterns
+    found: set[str] = set()
+    for pattern, methods in patterns:
+        if pattern.match(path):
+            found.update(methods)
+    return sorted(found)
 
 
 def install(app: FastAPI) -> None:

@@ -57,7 +57,12 @@ DEFAULT_FRAMEWORKS = ["iso42001-2023", "iso27001-2022", "iso9001-2015", "eu-ai-a
 
 
 class OrgCreate(BaseModel):
-    id: str = Field(description="Short id: a-z, 0-9 and '-'", examples=["acme"])
+    id: str = Field(
+        description="Short id: a-z, 0-9 and '-'",
+        examples=["acme"],
+        # documented for clients (and schema-driven fuzzers); the route checks it with its own message
+        json_schema_extra={"pattern": "^[a-z0-9][a-z0-9-]{0,62}$"},
+    )
     name: str = Field(min_length=1, examples=["Acme Analytics"])
 
 
@@ -85,10 +90,20 @@ def _org(store: GraphStore, org_id: str) -> dict[str, str]:
     return org
 
 
-@router.post("/orgs", status_code=201, response_model=Organization, tags=["administration"])
+@router.post(
+    "/orgs",
+    status_code=201,
+    response_model=Organization,
+    tags=["administration"],
+    responses={409: {"description": "An organization with this id exists already"}},
+)
 def create_org(body: OrgCreate, store: StoreDep, principal: RequiredPrincipal) -> Organization:
     """Create an organization (admin key)."""
     require(principal, "admin")
+    if tenants.get_org(store, body.id) is not None:
+        raise HTTPException(
+            409, [{"loc": ["body", "id"], "msg": f"organization {body.id!r} already exists", "type": "conflict"}]
+        )
     try:
         return Organization(**tenants.create_org(store, body.id, body.name))
     except tenants.TenantError as exc:
