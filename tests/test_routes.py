@@ -6,6 +6,9 @@ crosswalks and related requirements, each answer saying its route."""
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 
 from ctrlgraph import catalog, routes
@@ -207,8 +210,27 @@ def test_route_in_the_http_answers(interop_client) -> None:  # type: ignore[no-u
     through = {n: t for c in planned["controls"] for n, t in c["through"]["linked-mini"].items()}
     assert through == {"ACC.1": "iso27001-2022 A.5.9", "POL.1": "iso27001-2022 A.5.1"}
     assert {u["notation"] for u in planned["uncoverable"]} == {"ACC.2", "LONE.1"}
+    # the CSV downloads say the route where it is not the plain one
+    rows = list(
+        csv.DictReader(io.StringIO(client.get("/v1/plan", params={"framework": "linked-mini", "format": "csv"}).text))
+    )
+    assert {r["control"] for r in rows} == {c["notation"] for c in planned["controls"]}
+    for r in rows:
+        assert r["route"].startswith("direct+control (linked-mini ") and " via iso27001-2022 A.5." in r["route"], r
+    plain = list(
+        csv.DictReader(io.StringIO(client.get("/v1/plan", params={"framework": "iso27001-2022", "format": "csv"}).text))
+    )
+    assert plain and {r["route"] for r in plain} == {""}
     d = client.get("/v1/plan/delta", params={"have": "iso27001-2022", "want": "linked-mini"}).json()
     assert {c["route"] for r in d["requirements"] for c in r["controls"]} == {"direct+control"}
+    delta_rows = list(csv.DictReader(io.StringIO(client.get(
+        "/v1/plan/delta", params={"have": "iso27001-2022", "want": "linked-mini", "format": "csv"}).text)))  # fmt: skip
+    by_req = {r["notation"]: r["route"] for r in delta_rows}
+    acc = {c["control"] for r in d["requirements"] if r["notation"] == "ACC.1" for c in r["controls"]}
+    assert acc and by_req["ACC.1"].split("; ") == [
+        f"{c} direct+control via iso27001-2022 A.5.9" for c in sorted(acc, key=by_req["ACC.1"].find)
+    ]
+    assert by_req["LONE.1"] == ""
     pairs = client.get("/v1/crosswalk", params={"source": "linked-mini", "target": "iso42001-2023"}).json()["pairs"]
     assert pairs and {p["route"] for p in pairs} == {"direct+control"}
     related = client.get("/v1/requirements/related", params={"framework": "linked-mini", "notation": "ACC.1"}).json()

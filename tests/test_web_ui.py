@@ -12,6 +12,8 @@ they fail instead, so a missing install step cannot hide.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
 import os
@@ -1561,6 +1563,44 @@ def test_routes_of_shared_controls_and_plans(page: Any, base: str) -> None:
     row = page.locator(f'table.plan-controls tr[data-control="{seen["plan"]}"]')
     assert "Route" in page.locator("table.plan-controls thead").inner_text()
     assert row.locator(".route").inner_text() == f"through controls and direct mapping, then control (via {linked})"
+
+    # the downloads carry the route too, only on the row that takes another route
+    def downloaded(name: str) -> str:
+        with page.expect_download() as info:
+            page.get_by_role("button", name=name).click()
+        return Path(info.value.path()).read_text()
+
+    table = list(csv.DictReader(io.StringIO(downloaded("Download CSV"))))
+    assert {r["Control"]: r["Route"] for r in table if r["Route"]} == {
+        seen["plan"]: f"controls, direct+control (5.2 via {linked})"
+    }
+    md_rows = [line for line in downloaded("Download Markdown").splitlines() if line.startswith("| ")]
+    assert md_rows[0].rstrip(" |").endswith("Route")
+    assert next(line for line in md_rows if f"5.2 via {linked}" in line).startswith(f"| {seen['plan']} |")
+
+    # the delta's new controls: the route of the requirements they close, as the delta names it per requirement
+    def delta(route: Any) -> None:
+        response = route.fetch()
+        body = response.json()
+        first = body["new_controls"][0]
+        fw, notation = first["requirements"][0].split(":", 1)
+        req = next(r for r in body["requirements"] if (r["framework"], r["notation"]) == (fw, notation))
+        entry = next((c for c in req["controls"] if c["control"] == first["notation"]), None)
+        if entry is None:
+            entry = {"control": first["notation"], "relationship": "equal", "state": "absent", "via": []}
+            req["controls"].append(entry)
+        entry.update(route="direct+control", through=linked)
+        plain = "controls, " if len(first["requirements"]) > 1 else ""
+        seen["delta"] = (first["notation"], f"{plain}direct+control ({fw} {notation} via {linked})")
+        route.fulfill(response=response, json=body)
+
+    page.route(re.compile(r".*/v1/plan/delta\?.*"), delta)
+    page.goto(f"{base}/#/plan?want=iso42001-2023&have=iso27001-2022")
+    wait_route(page, "plan")
+    page.locator("table.delta-summary").wait_for()
+    table = list(csv.DictReader(io.StringIO(downloaded("Download CSV"))))
+    assert {r["Control"]: r["Route"] for r in table if r["Route"]} == dict([seen["delta"]])
+    assert table[0]["Control"] == seen["delta"][0]
 
 
 def test_systems_page(page: Any, base: str, api: httpx.Client) -> None:

@@ -111,7 +111,7 @@ def get_plan(
     result = plan_mod.plan(store, frameworks, weighted=weighted, time_limit=time_limit, org=org, as_of=as_of)
     if chosen == "csv":
         return csv_response(
-            ["control", "title", "domain", "phase", "effort", "state", "frameworks", "closes", "requirements"],
+            ["control", "title", "domain", "phase", "effort", "state", "frameworks", "closes", "requirements", "route"],
             (
                 [
                     c.notation,
@@ -123,6 +123,7 @@ def get_plan(
                     " ".join(c.frameworks),
                     c.closes,
                     "; ".join(f"{f} {', '.join(n)}" for f, n in c.requirements.items()),
+                    plan_mod.route_cell(c),
                 ]
                 for c in result.controls
             ),
@@ -169,7 +170,7 @@ def get_delta(
         raise _bad(exc) from exc
     if chosen == "csv":
         return csv_response(
-            ["framework", "notation", "title", "status", "reason", "controls"],
+            ["framework", "notation", "title", "status", "reason", "controls", "route"],
             (
                 [
                     r.framework,
@@ -178,6 +179,7 @@ def get_delta(
                     r.status,
                     r.reason,
                     " ".join(f"{c.control}:{c.state}" for c in r.controls),
+                    delta_mod.route_cell(r),
                 ]
                 for r in result.requirements
             ),

@@ -185,8 +185,11 @@ def plan(
     if format == "csv":
         _write(
             _csv(
-                ["control", "title", "phase", "effort", "frameworks", "closes"],
-                [[c.notation, c.title, c.phase, c.effort, " ".join(c.frameworks), c.closes] for c in result.controls],
+                ["control", "title", "phase", "effort", "frameworks", "closes", "route"],
+                [
+                    [c.notation, c.title, c.phase, c.effort, " ".join(c.frameworks), c.closes, plan_mod.route_cell(c)]
+                    for c in result.controls
+                ],
             ),
             None,
         )
@@ -241,8 +244,11 @@ def delta(
     if format == "csv":
         _write(
             _csv(
-                ["framework", "notation", "title", "status", "reason"],
-                [[r.framework, r.notation, r.title, r.status, r.reason] for r in result.requirements],
+                ["framework", "notation", "title", "status", "reason", "route"],
+                [
+                    [r.framework, r.notation, r.title, r.status, r.reason, delta_mod.route_cell(r)]
+                    for r in result.requirements
+                ],
             ),
             None,
         )

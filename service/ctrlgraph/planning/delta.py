@@ -175,3 +175,12 @@ def delta(
         greedy=planned.greedy_report(),
         uncoverable=uncoverable,
     )
+
+
+def route_cell(r: DeltaRequirement) -> str:
+    """A delta requirement's controls reached another way than its own mapping."""
+    return "; ".join(
+        f"{c.control} {c.route}" + (f" via {c.through}" if c.through else "")
+        for c in r.controls
+        if c.route != "controls"
+    )

@@ -258,3 +258,12 @@ def framework_counts(
         else:
             count.coverable += 1
     return list(counts.values())
+
+
+def route_cell(c: PlannedControl) -> str:
+    """A planned control's route for a table cell: empty on the plain route
+    (its requirements' own mappings), else the route and what it goes through."""
+    if c.route == "controls":
+        return ""
+    through = "; ".join(f"{f} {n} via {t}" for f, m in c.through.items() for n, t in m.items())
+    return f"{c.route} ({through})" if through else c.route

@@ -83,6 +83,21 @@ function planTable(controls, caption) {
   });
 }
 
+/** A route for a download: empty on the plain route (the requirements' own mappings). */
+const routeText = (route, through) => {
+  const list = (Array.isArray(route) ? route : String(route || "").split(/,\s*/)).filter((x) => x && x !== "controls");
+  if (!list.length) return "";
+  const via = !through ? [] : typeof through === "string" ? [through]
+    : Object.values(through).flatMap((m) => (typeof m === "string" ? [m] : Object.entries(m).map(([n, t]) => `${n} via ${t}`)));
+  return `${(Array.isArray(route) ? route : String(route).split(/,\s*/)).join(", ")}${via.length ? ` (${via.join("; ")})` : ""}`;
+};
+/** Add a Route column to a download when a row takes another route than the plain one. */
+function withRoute(header, rows, routesOf) {
+  const cells = routesOf.map((x) => routeText(x.route, x.through));
+  if (!cells.some(Boolean)) return [header, rows];
+  return [[...header, "Route"], rows.map((row, i) => [...row, cells[i]])];
+}
+
 function exportButtons(stem, header, rows) {
   return h("div", { class: "toolbar exports" },
     h("button", { type: "button", class: "secondary export", "data-format": "csv", onclick: () => saveText(`${stem}.csv`, csv(header, rows)) }, "Download CSV"),
@@ -95,9 +110,9 @@ function planView(p, weighted) {
   const controls = p.controls.map((c) => ({ ...c, refs: Object.entries(c.requirements).flatMap(([fw, ns]) => ns.map((n) => ({ fw, n }))) }))
     .sort((a, b) => phaseRank(a.phase) - phaseRank(b.phase) || b.closes - a.closes);
   const stem = `plan-${p.frameworks.join("+")}${p.organization ? `-${p.organization}` : ""}`;
-  const header = ["Control", "Title", "Phase", "Effort (points)", "Closes", "State", "Requirements"];
-  const rows = controls.map((c) => [c.notation, c.title, c.phase || "", c.effort, c.closes, c.state || "to implement",
-    c.refs.map((r) => `${r.fw} ${r.n}`).join("; ")]);
+  const [header, rows] = withRoute(["Control", "Title", "Phase", "Effort (points)", "Closes", "State", "Requirements"],
+    controls.map((c) => [c.notation, c.title, c.phase || "", c.effort, c.closes, c.state || "to implement",
+      c.refs.map((r) => `${r.fw} ${r.n}`).join("; ")]), controls);
   return [
     h("p", { class: "plan-headline", "data-size": String(p.size), "data-effort": String(p.effort) },
       h("strong", {}, `${plural(p.size, "control")} to implement, ${points(p.effort)}`),
@@ -148,8 +163,24 @@ function deltaView(d, weighted) {
   const stem = `delta-${d.have.join("+") || "nothing"}-to-${d.want.join("+")}${d.organization ? `-${d.organization}` : ""}`;
   const newControls = d.new_controls.map((c) => ({ ...c, state: null,
     refs: c.requirements.map((ref) => { const i = ref.indexOf(":"); return { fw: ref.slice(0, i), n: ref.slice(i + 1) }; }) }));
-  const header = ["Control", "Title", "Phase", "Effort (points)", "Closes", "Requirements"];
-  const rows = newControls.map((c) => [c.notation, c.title, c.phase || "", c.effort, c.closes, c.refs.map((r) => `${r.fw} ${r.n}`).join("; ")]);
+  // a new control's route: how the requirements it closes reach it (the delta gives it per requirement)
+  const reached = new Map();
+  for (const r of d.requirements) {
+    for (const c of r.controls) {
+      if (!c.route || c.route === "controls") continue;
+      const key = `${c.control} ${r.framework}:${r.notation}`;
+      reached.set(key, { route: c.route, through: c.through ? `${r.framework} ${r.notation} via ${c.through}` : null });
+    }
+  }
+  const newRoutes = newControls.map((c) => {
+    const found = c.requirements.map((ref) => reached.get(`${c.notation} ${ref}`)).filter(Boolean);
+    const own = c.requirements.length > found.length;
+    return { route: [...(own ? ["controls"] : []), ...new Set(found.map((x) => x.route))],
+      through: found.map((x) => x.through).filter(Boolean).join("; ") || null };
+  });
+  const [header, rows] = withRoute(["Control", "Title", "Phase", "Effort (points)", "Closes", "Requirements"],
+    newControls.map((c) => [c.notation, c.title, c.phase || "", c.effort, c.closes, c.refs.map((r) => `${r.fw} ${r.n}`).join("; ")]),
+    newRoutes);
   const held = d.have.length ? d.have.map(api.shortName).join(" + ") : null;
   const basis = [held ? `holding ${held}` : null, d.organization ? `${d.organization}'s evidence` : null].filter(Boolean).join(" and ");
   const reqRows = d.requirements;
