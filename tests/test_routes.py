@@ -271,3 +271,21 @@ def test_waiting_mappings_over_http(interop_client) -> None:  # type: ignore[no-
     pairs = client.get("/v1/crosswalk", params={"source": "waiting-mini", "target": "iso27001-2022"}).json()["pairs"]
     direct = {(p["source"], p["target"], p["relationship"]) for p in pairs if p["route"] == "direct"}
     assert direct == {("ACC.1", "A.5.9", "equal"), ("ACC.2", "A.8.5", "superset of"), ("POL.1", "A.5.1", "subset of")}
+
+
+def test_gap_analysis_marks_the_route(linked: OxigraphStore) -> None:
+    """An organization's gap analysis of the imported framework: its controls come by the
+    direct+control route, named as such; with nothing in place every requirement is a gap."""
+    from ctrlgraph.analysis import gaps
+    from ctrlgraph.evidence import repository
+
+    result = gaps.analyse(
+        linked, "nobody", repository.evidence_graph("nobody"), repository.report_graph("nobody"), ["linked-mini"]
+    )
+    by = {r.notation: r for r in result.requirements}
+    assert set(by) == {"ACC.1", "ACC.2", "POL.1", "LONE.1"}
+    assert [(c.control, c.route, c.through) for c in by["POL.1"].controls] == [
+        ("GOV-08", "direct+control", "iso27001-2022 A.5.1")
+    ]
+    assert all(c.route == "direct+control" for r in by.values() for c in r.controls)
+    assert {r.status for r in by.values()} == {"gap"} and not by["LONE.1"].controls
