@@ -1648,3 +1648,54 @@ def test_plan_from_the_organizations_evidence(page: Any, base: str, api: httpx.C
     assert [r.get_attribute("data-control") for r in page.locator("table.plan-controls tbody tr").all()] == [
         c["notation"] for c in delta["new_controls"]
     ]
+
+
+def test_routes_in_the_gap_list_and_audit_chain(page: Any, base: str, api: httpx.Client) -> None:
+    """A control reached through another framework's requirement (#17's route on the gap analysis:
+    "direct+control" and "through") is named in the gap list, its CSV, the requirement's audit chain and the
+    control page's served requirements: the real answer with one control re-routed by request interception."""
+    gaps = api.get("/v1/orgs/acme/gaps", headers=H).json()
+    req = next(r for r in gaps["requirements"] if r["status"] in ("gap", "invalid", "partial") and r["controls"])
+    control = req["controls"][0]["control"]
+    linked = "iso27001-2022 A.5.1"
+
+    def rerouted(route: Any) -> None:
+        response = route.fetch()
+        body = response.json()
+        for r in body["requirements"]:
+            if (r["framework"], r["notation"]) == (req["framework"], req["notation"]):
+                r["controls"][0].update(route="direct+control", through=linked)
+        route.fulfill(response=response, json=body)
+
+    page.route(re.compile(r".*/v1/orgs/acme/gaps(\?.*)?$"), rerouted)
+    words = f"direct mapping, then control (via {linked})"
+    store_key(page, base)
+    goto(page, base, "org")
+    row = page.locator(f'#gaps tr[data-framework="{req["framework"]}"][data-notation="{req["notation"]}"]')
+    item = row.locator(f'.control-states li[data-control="{control}"]')
+    assert item.get_attribute("data-route") == "direct+control"
+    assert item.locator(".route").inner_text() == words
+    assert page.locator("#gaps .control-states .route").count() == 1  # only where the route is not the plain one
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download the list (CSV)").click()
+    table = list(csv.DictReader(io.StringIO(Path(info.value.path()).read_text())))
+    column = "Controls (state; route; evidence; problems)"
+    mine = next(r for r in table if (r["Framework"], r["Requirement"]) == (req["framework"], req["notation"]))
+    assert f"direct+control via {linked}" in mine[column]
+    assert sum("direct+control" in r[column] for r in table) == 1
+
+    # the requirement's audit chain: a Route column, the re-routed control says through which requirement
+    goto(page, base, f"requirement/{req['framework']}/{quote(req['notation'])}")
+    chain = page.locator("#org-status table.chain")
+    chain.wait_for()
+    assert "Route" in chain.locator("thead").inner_text()
+    assert chain.locator(f'tr[data-control="{control}"] .route').inner_text() == words
+
+    # the control's page: the route is per served requirement, not on the control's own row
+    goto(page, base, f"control/{control}")
+    served = page.locator("#org-status table.served-status")
+    served.wait_for()
+    assert "Route" in served.locator("thead").inner_text()
+    cell = served.locator(f'tr[data-framework="{req["framework"]}"][data-notation="{req["notation"]}"] .route')
+    assert cell.inner_text() == words
+    assert "Route" not in page.locator("#org-status table.chain thead").inner_text()

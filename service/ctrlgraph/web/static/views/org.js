@@ -14,7 +14,7 @@ import { csv, saveText } from "../export.js";
 import { humanMessage, labelsFrom, localName } from "../people.js";
 import { hashQuery, replaceQuery } from "../url.js";
 import { currentOrg, orgNav } from "./orgcommon.js";
-import { relationshipCell } from "./requirement.js";
+import { relationshipCell, routeCell } from "./requirement.js";
 
 const STATUSES = ["met", "partial", "gap", "invalid", "not applicable"];
 const SUMMARY_FIELDS = { met: "met", partial: "partial", gap: "gap", invalid: "invalid", "not applicable": "not_applicable" };
@@ -59,6 +59,11 @@ export function stateLegend() {
   return h("dl", { class: "state-legend", "aria-label": "Control states" },
     STATE_MEANINGS.map(([st, meaning]) => h("div", {}, h("dt", {}, stateChip(st)), h("dd", {}, meaning))));
 }
+
+/** Is the control reached another way than the requirement's own mapping (#17's route)? */
+export const offRoute = (c) => Boolean(c.route) && c.route !== "controls";
+/** The route in words for a download or a short list ("" on the plain route). */
+export const routeWords = (c) => (offRoute(c) ? `${c.route}${c.through ? ` via ${c.through}` : ""}` : "");
 
 /** A control's implementation and evidence, in words on the page (not in a tooltip). */
 export function evidenceLines(c) {
@@ -223,8 +228,10 @@ function controlsList(controls) {
     class: CLOSING.has(c.relationship) ? "closing" : "helping",
     "data-control": c.control,
     "data-state": c.state,
+    "data-route": offRoute(c) ? c.route : null,
   },
   h("a", { href: api.controlHref(c.control) }, c.control), " ", relationshipCell(c.relationship),
+  offRoute(c) ? [" ", routeCell(c.route, c.through)] : null,
   " ", stateChip(c.state), evidenceLines(c))));
 }
 
@@ -254,9 +261,9 @@ function gapList(gaps) {
   let current = [];
   const moreSlot = h("div", { class: "toolbar" });
   const exportGaps = () => {
-    const header = ["Framework", "Requirement", "Title", "Status", "Reason", "Controls (state; evidence; problems)"];
+    const header = ["Framework", "Requirement", "Title", "Status", "Reason", "Controls (state; route; evidence; problems)"];
     const body = current.map((r) => [r.framework, r.notation, r.title, r.status, r.reason,
-      r.controls.map((c) => [`${c.control} ${c.relationship}: ${c.state}`, c.evidence.join(", "), c.problems.join(", ")].filter(Boolean).join("; ")).join(" | ")]);
+      r.controls.map((c) => [`${c.control} ${c.relationship}: ${c.state}`, routeWords(c), c.evidence.join(", "), c.problems.join(", ")].filter(Boolean).join("; ")).join(" | ")]);
     saveText(`${state.org}-gaps${state.gaps.framework ? `-${state.gaps.framework}` : ""}.csv`, csv(header, body));
   };
 

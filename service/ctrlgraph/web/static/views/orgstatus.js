@@ -8,7 +8,8 @@
 import * as api from "../api.js";
 import { h, note, plural, section, table } from "../dom.js";
 import { humanMessage } from "../people.js";
-import { evidenceLabels, evidenceLines, resultHref, resultKey, stateChip } from "./org.js";
+import { evidenceLabels, evidenceLines, offRoute, resultHref, resultKey, routeWords, stateChip } from "./org.js";
+import { routeCell, routeColumn } from "./requirement.js";
 import { activeOrg } from "./orgcommon.js";
 
 const badge = (status) => h("span", { class: `status status-${status.replace(/\s+/g, "-")}` }, status);
@@ -63,6 +64,8 @@ function chainTable(org, controls, byName, caption) {
       { label: "Implementation", cell: (c) => stateChip(c.state) },
       { label: "Evidence (validity)", cell: (c) => (c.evidence.length || c.problems.length || c.justification ? evidenceLines(c) : "none recorded"), className: "wrap evidence-cell" },
       { label: "SHACL", cell: (c) => shaclCell(org, c, byName), className: "wrap" },
+      // a control reached through another framework's requirement (#17) says which
+      ...routeColumn(controls, { always: false }),
     ],
     rows: controls,
   });
@@ -107,7 +110,7 @@ export async function requirementStatus(framework, notation) {
       { label: "Part", cell: (r) => h("a", { href: api.reqHref(r.framework, r.notation) }, r.notation) },
       { label: "Status", cell: (r) => badge(r.status) },
       { label: "Reason", key: "reason", className: "wrap" },
-      { label: "Controls", cell: (r) => r.controls.map((c) => `${c.control} (${c.state})`).join(", ") || "—", className: "wrap" },
+      { label: "Controls", cell: (r) => r.controls.map((c) => `${c.control} (${[c.state, routeWords(c)].filter(Boolean).join("; ")})`).join(", ") || "—", className: "wrap" },
     ],
     rows: parts,
   }));
@@ -132,10 +135,12 @@ export async function controlStatus(notation) {
     out.append(note(`No requirement assessed for ${org.name} maps to ${notation}.`));
     return out;
   }
-  const mine = rows[0].controls.find((c) => c.control === notation);
+  const mineOf = (r) => r.controls.find((c) => c.control === notation);
+  const mine = mineOf(rows[0]);
   out.dataset.state = mine.state;
   out.append(h("p", { class: "org-verdict" }, "Implementation: ", stateChip(mine.state)),
-    chainTable(org, [mine], byName, `${org.name}'s implementation of ${notation} and its evidence`),
+    // the route is per requirement (the table below), not the control's own
+    chainTable(org, [{ ...mine, route: null, through: null }], byName, `${org.name}'s implementation of ${notation} and its evidence`),
     table({
       caption: `Verdicts of the requirements ${notation} serves (${rows.length})`,
       className: "data compact served-status",
@@ -145,6 +150,8 @@ export async function controlStatus(notation) {
         { label: "Title", key: "title", className: "wrap" },
         { label: "Status", cell: (r) => badge(r.status) },
         { label: "Reason", key: "reason", className: "wrap" },
+        // how each requirement reaches this control, where one goes through another requirement
+        ...(rows.some((r) => offRoute(mineOf(r))) ? [{ label: "Route", cell: (r) => routeCell(mineOf(r).route, mineOf(r).through) }] : []),
       ],
       rows,
     }));
