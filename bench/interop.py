@@ -69,7 +69,8 @@ def main() -> int:
         problem = (o.first_problem or "").replace("|", "\\|")[:140]
         lines.append(
             f"| {o.path.relative_to(args.samples)} | {o.format or '-'} | {o.status} | {', '.join(o.frameworks)} | "
-            f"{o.requirements or ''} | {o.links or ''} | {o.seconds:.1f} | {problem} |"
+            f"{o.requirements or ''} | {o.links or ''}{f' ({o.waiting} waiting)' if o.waiting else ''} | "
+            f"{o.seconds:.1f} | {problem} |"
         )
     counts = {s: sum(1 for o in outcomes if o.status == s) for s in ("imported", "refused", "skipped")}
     ciso = [o for o in outcomes if o.path.parent.name == "ciso-assistant"]

@@ -131,3 +131,15 @@ def test_waiting_mappings_attach_when_their_framework_arrives(fresh_store: Oxigr
     assert shared.controls and all(
         q.route == "direct+control" for c in shared.controls for q in c.requirements["soc2-2017-rev-2022"]
     )
+
+
+@pytest.mark.slow
+def test_bulk_import_of_the_folder_reports_waiting_mappings(fresh_store: OxigraphStore) -> None:
+    from ctrlgraph.interop import bulk
+
+    outcomes = {o.path.name: o for o in bulk.run(fresh_store, SAMPLES)}
+    assert {o.status for o in outcomes.values()} == {"imported"}
+    soc2 = outcomes["mapping-soc2-2017-rev-2022-to-iso27001-2022.yaml"]
+    assert soc2.waiting > 1000 and soc2.links == 0
+    assert outcomes["mapping-nist-csf-2.0-to-iso27001-2022.yaml"].links > 300
+    assert all(o.waiting == 0 for name, o in outcomes.items() if name != soc2.path.name)

@@ -640,7 +640,7 @@ def import_folder(
             ", ".join(o.frameworks),
             str(o.requirements or ""),
             str(o.mappings or ""),
-            str(o.links or ""),
+            str(o.links or "") + (f" ({o.waiting} waiting)" if o.waiting else ""),
             f"{o.seconds:.1f}",
             o.first_problem or "",
         )

@@ -43,6 +43,8 @@ class Outcome:
     requirements: int = 0
     mappings: int = 0
     links: int = 0
+    #: Direct mappings kept waiting for a declared framework not imported yet.
+    waiting: int = 0
     problems: int = 0
     first_problem: str | None = None
     seconds: float = 0.0
@@ -192,6 +194,7 @@ def run(
                 requirements=result.requirement_count,
                 mappings=result.mapping_count,
                 links=result.link_count,
+                waiting=result.pending_count,
                 seconds=time.perf_counter() - started,
             )
         )
