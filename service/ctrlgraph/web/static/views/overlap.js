@@ -57,7 +57,7 @@ function showPairs(panel, source, target, r) {
     h("p", { class: "panel-count", "data-reached": String(r.reached), "data-pairs": String(r.pairs.length) },
       `${plural(r.pairs.length, "requirement pair")}, reaching `
       + (r.denominator ? `${r.reached} of ${target}'s ${r.denominator} assessable requirements` : `${r.reached} distinct requirements of ${target}`)
-      + (r.headings ? ` (and ${plural(r.headings, "clause heading")}, not counted in the share).` : ".")),
+      + (r.headings ? ` (and ${r.headings} not assessable, such as clause headings, left out of the share).` : ".")),
     h("p", {}, h("a", { href: api.apiUrl("v1/crosswalk", { source, target, format: "csv" }).toString(), download: `crosswalk-${source}-to-${target}.csv` }, "Download as CSV"), " · ",
       h("a", { href: api.apiUrl("v1/crosswalk", { source, target, format: "sssom" }).toString(), download: `crosswalk-${source}-to-${target}.sssom.tsv` }, "SSSOM TSV"), " · ",
       h("a", { href: `#/plan?want=${encodeURIComponent(target)}&have=${encodeURIComponent(source)}` }, `Plan: I have ${api.shortName(source)}, I want ${api.shortName(target)}`)),
@@ -68,7 +68,7 @@ function showPairs(panel, source, target, r) {
       columns: [
         { label: api.shortName(source), cell: (p) => h("a", { href: api.reqHref(source, p.source), title: p.source_title }, p.source) },
         { label: api.shortName(target), cell: (p) => [h("a", { href: api.reqHref(target, p.target), title: p.target_title }, p.target),
-          p.target_assessable === false && r.denominator ? [" ", h("span", { class: "tag", title: "A clause heading, not an assessable requirement: not counted in the share" }, "heading")] : null] },
+          p.target_assessable === false && r.denominator ? [" ", h("span", { class: "tag", title: "Not an assessable requirement (a clause heading, say): left out of the share" }, "not assessable")] : null] },
         {
           label: "Relationship (strength)",
           cell: (p) => [relationshipCell(p.relationship), " (", strengthCell(p.strength), ")",
