@@ -17,22 +17,18 @@ from __future__ import annotations
 
 import importlib
 import logging
-import multiprocessing as mp
-import queue
 import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
 from typing import Any
 
 from ctrlgraph import bounds as bounds_mod
 from ctrlgraph.bounds import BoundExceeded, Bounds
+from ctrlgraph.procpool import KillablePool
 
 log = logging.getLogger(__name__)
-_CONTEXT = mp.get_context("spawn")
 
 
 def limit_memory(megabytes: int) -> None:
@@ -79,52 +75,17 @@ def _serve(conn: Connection, memory_mb: int, env: dict[str, str]) -> None:  # pr
             conn.send(("memory", None))
 
 
-@dataclass(eq=False)
-class _Worker:
-    process: BaseProcess
-    conn: Connection
-
-
 class JobFailed(RuntimeError):
     """The job raised an exception the caller did not expect."""
 
 
-class WorkPool:
+class WorkPool(KillablePool):
     def __init__(self, limits: Bounds | None = None) -> None:
         self.limits = limits or bounds_mod.current()
-        self.size = max(1, self.limits.work_processes)
-        self._idle: queue.Queue[_Worker] = queue.Queue()
-        self._all: set[_Worker] = set()  # idle and busy, so close() stops them all
-        self._all_guard = threading.Lock()
         self._tenants: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
         self._tenants_guard = threading.Lock()
-        self._closed = False
         self.started: list[tuple[str, float]] = []  # (tenant, monotonic time), for measurements
-        for _ in range(self.size):
-            self._idle.put(self._spawn())
-
-    def _spawn(self) -> _Worker:
-        parent, child = _CONTEXT.Pipe()
-        process = _CONTEXT.Process(
-            target=_serve, args=(child, self.limits.work_memory_mb, self.limits.to_env()), daemon=True
-        )
-        process.start()
-        child.close()
-        w = _Worker(process, parent)
-        with self._all_guard:
-            self._all.add(w)
-        return w
-
-    def _replace(self, w: _Worker) -> None:
-        try:
-            w.process.kill()
-            w.process.join(timeout=5)
-        finally:
-            w.conn.close()
-            with self._all_guard:
-                self._all.discard(w)
-        if not self._closed:
-            self._idle.put(self._spawn())
+        super().__init__(max(1, self.limits.work_processes), _serve, (self.limits.work_memory_mb, self.limits.to_env()))
 
     def _tenant_lock(self, tenant: str) -> threading.Lock:
         with self._tenants_guard:
@@ -136,7 +97,7 @@ class WorkPool:
         timeout = self.limits.work_timeout
         name = f"{target.__module__}.{target.__qualname__}"
         with self._tenant_lock(tenant):  # one job per tenant at a time
-            w = self._idle.get()
+            w = self._take()
             self.started.append((tenant, time.monotonic()))
             try:
                 w.conn.send((name, args))
@@ -158,29 +119,12 @@ class WorkPool:
                 raise BoundExceeded(
                     "work_memory_mb", f"processing the upload needed more than {self.limits.work_memory_mb} MiB"
                 )
-            self._idle.put(w)
+            self._give_back(w)
         if kind == "bound":
             raise BoundExceeded(*value)
         if kind == "error":
             raise JobFailed(f"{value[0]}: {value[1]}")
         return value
-
-    def close(self) -> None:
-        self._closed = True
-        while True:
-            try:
-                w = self._idle.get_nowait()
-            except queue.Empty:
-                break
-            try:
-                w.conn.send(None)
-            except OSError:
-                pass
-            self._replace(w)
-        with self._all_guard:
-            busy = list(self._all)
-        for w in busy:  # a job still running: its caller gets "the worker stopped"
-            w.process.kill()
 
 
 _pool: WorkPool | None = None

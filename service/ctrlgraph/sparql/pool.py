@@ -18,74 +18,37 @@ that needs more fails alone (422 naming the bound) and its worker is replaced.
 from __future__ import annotations
 
 import logging
-import multiprocessing as mp
 import queue
 import shutil
 import threading
 import time
-from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 import pyoxigraph as ox
 
+from ctrlgraph.procpool import KillablePool
 from ctrlgraph.sparql import worker
 from ctrlgraph.sparql.worker import QueryAnswer, QueryJob, error
 from ctrlgraph.store.base import QueryTimeout, StoreError
 
 log = logging.getLogger(__name__)
-_CONTEXT = mp.get_context("spawn")  # never fork a process that holds RocksDB threads
-
-
-@dataclass
-class _Worker:
-    process: BaseProcess
-    conn: Connection
-    #: The checkpoint this worker has open (None: none yet).
-    opened: Path | None = field(default=None)
 
 
 class PoolBusy(StoreError):
     """Every worker stayed busy for the whole time limit."""
 
 
-class QueryPool:
+class QueryPool(KillablePool):
     def __init__(self, store: ox.Store, snapshot_dir: Path, size: int = 2, *, memory_mb: int = 0) -> None:
         self.store = store
         self.snapshot_dir = snapshot_dir
-        self.size = size
         self.memory_mb = memory_mb
-        self._idle: queue.Queue[_Worker] = queue.Queue()
-        self._workers: list[_Worker] = []
         self._lock = threading.Lock()
         self._snapshot: tuple[int, Path] | None = None
         self._serial = 0
-        self._closed = False
         shutil.rmtree(snapshot_dir, ignore_errors=True)  # left by a server that was killed
         snapshot_dir.mkdir(parents=True)
-        for _ in range(size):
-            self._idle.put(self._spawn())
-
-    def _spawn(self) -> _Worker:
-        parent, child = _CONTEXT.Pipe()
-        process = _CONTEXT.Process(target=worker.serve, args=(child, self.memory_mb), daemon=True)
-        process.start()
-        child.close()
-        w = _Worker(process, parent)
-        with self._lock:
-            self._workers.append(w)
-        return w
-
-    def _kill(self, w: _Worker) -> None:
-        try:
-            w.process.kill()
-            w.process.join(timeout=5)
-        finally:
-            w.conn.close()
-            with self._lock:
-                if w in self._workers:
-                    self._workers.remove(w)
+        super().__init__(size, worker.serve, (memory_mb,))
 
     def checkpoint(self, generation: int) -> Path:
         """The checkpoint holding the store as of ``generation`` (made on first
@@ -97,7 +60,7 @@ class QueryPool:
                 self.store.backup(str(path))
                 self._snapshot = (generation, path)
             current = self._snapshot[1]
-            in_use = {w.opened for w in self._workers} | {current}
+            in_use = {w.opened for w in self.workers()} | {current}
             for old in self.snapshot_dir.iterdir():
                 if old not in in_use:
                     shutil.rmtree(old, ignore_errors=True)
@@ -106,7 +69,7 @@ class QueryPool:
     def run(self, job: QueryJob, timeout: float) -> QueryAnswer:
         deadline = time.monotonic() + timeout
         try:
-            w = self._idle.get(timeout=timeout)
+            w = self._take(timeout)
         except queue.Empty as exc:
             raise PoolBusy(f"all {self.size} query workers stayed busy for {timeout:g} s") from exc
         try:
@@ -118,15 +81,13 @@ class QueryPool:
             remaining = max(0.0, deadline - time.monotonic())
             if w.conn.poll(remaining):
                 answer: QueryAnswer = w.conn.recv()
-                self._idle.put(w)
+                self._give_back(w)
                 return answer
         except (EOFError, OSError, BrokenPipeError) as exc:
             w.process.join(timeout=2)
             code = w.process.exitcode
             log.warning("query worker died (exit code %s): %s", code, exc)
-            self._kill(w)
-            if not self._closed:
-                self._idle.put(self._spawn())
+            self._replace(w)
             if self.memory_mb and code in (-6, -9, 134, 137):  # aborted on a failed allocation, or OOM-killed
                 return error(
                     422,
@@ -135,24 +96,12 @@ class QueryPool:
                 )
             raise StoreError("the query worker stopped unexpectedly; the query was not answered") from exc
         except BaseException:
-            self._idle.put(w)
+            self._give_back(w)
             raise
         # Deadline passed: stop the query for real, then replace the worker.
-        self._kill(w)
-        if not self._closed:
-            self._idle.put(self._spawn())
+        self._replace(w)
         raise QueryTimeout(f"the query ran longer than the {timeout:g} s limit and was stopped")
 
     def close(self) -> None:
-        self._closed = True
-        while True:
-            try:
-                w = self._idle.get_nowait()
-            except queue.Empty:
-                break
-            try:
-                w.conn.send(None)
-            except OSError:
-                pass
-            self._kill(w)
+        super().close()
         shutil.rmtree(self.snapshot_dir, ignore_errors=True)
