@@ -553,3 +553,52 @@ def test_import_checks_are_bounded_like_every_heavy_job(app: TestClient) -> None
     assert kind == "refused"
     problems, _, total, file = value
     assert file == "bad.csv" and total == 1 and problems[0].where.row == 2
+
+
+def test_closing_a_pool_stops_a_job_still_running() -> None:
+    """close() stops busy workers too (the shared killable-pool base): the
+    job's caller gets the bound error at once, no process is left behind."""
+    pool = WorkPool(Bounds(work_timeout=60.0, work_memory_mb=1024, work_processes=1))
+    outcome: list[BaseException] = []
+
+    def heavy() -> None:
+        try:
+            pool.run("tenant-a", repository.content_hash, blank_clique(10))
+        except BoundExceeded as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=heavy)
+    thread.start()
+    while not pool.started:
+        time.sleep(0.01)
+    processes = [w.process for w in pool.workers()]
+    started = time.monotonic()
+    pool.close()
+    thread.join(timeout=30)
+    assert not thread.is_alive() and time.monotonic() - started < 30
+    assert len(outcome) == 1 and outcome[0].bound == "work_memory_mb"  # "the worker stopped"
+    for process in processes:
+        process.join(timeout=5)
+        assert not process.is_alive()
+    assert pool.workers() == []
+
+
+def test_settings_and_bounds_round_trip_through_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One reader (ctrlgraph.envconfig) for Settings and Bounds: what a server
+    hands its worker processes through the environment reads back the same."""
+    from ctrlgraph.api.settings import Settings
+
+    settings = Settings(
+        data_dir=Path("/srv/ctrlgraph"),
+        query_timeout=2.5,
+        admin_key="cgk_x",
+        demo=True,
+        cors_origins=("https://a.example", "https://b.example"),
+        bounds=Bounds(work_timeout=7.5, work_processes=3, max_json_depth=64),
+    )
+    for name, value in settings.to_env().items():
+        monkeypatch.setenv(name, value)
+    assert Settings.from_env() == settings
+    monkeypatch.setenv("CTRLGRAPH_WORK_TIMEOUT", "")  # empty: the default
+    monkeypatch.setenv("CTRLGRAPH_MAX_JSON_DEPTH", "12")
+    assert Bounds.from_env() == Bounds(work_processes=3, max_json_depth=12, work_memory_mb=3072)

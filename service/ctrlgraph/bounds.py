@@ -16,10 +16,13 @@ import io
 import os
 import re
 import zipfile
-from dataclasses import dataclass, fields
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
+
+from ctrlgraph import envconfig
 
 
 @dataclass(frozen=True)
@@ -42,17 +45,11 @@ class Bounds:
     query_memory_mb: int = 3072
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> Bounds:
-        source = os.environ if env is None else env
-        values: dict[str, Any] = {}
-        for f in fields(cls):
-            raw = source.get("CTRLGRAPH_" + f.name.upper())
-            if raw:
-                values[f.name] = float(raw) if f.type in ("float", float) else int(raw)
-        return cls(**values)
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Bounds:
+        return cls(**envconfig.read(cls, os.environ if env is None else env))
 
     def to_env(self) -> dict[str, str]:
-        return {"CTRLGRAPH_" + f.name.upper(): str(getattr(self, f.name)) for f in fields(self)}
+        return envconfig.write(self)
 
 
 class BoundExceeded(ValueError):

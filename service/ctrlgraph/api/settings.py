@@ -6,9 +6,15 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ctrlgraph import envconfig
 from ctrlgraph.bounds import Bounds
 from ctrlgraph.store.base import GraphStore
 from ctrlgraph.store.remote import RemoteConfig
+
+#: Each setting is read from CTRLGRAPH_<NAME> (ctrlgraph.envconfig), but these.
+_ENV_NAMES = {"cors_origins": "CTRLGRAPH_CORS_ORIGIN"}
+#: Read from variables of their own (CTRLGRAPH_SPARQL_*; the bounds' CTRLGRAPH_MAX_*, _WORK_*, …).
+_NOT_IN_ENV = ("remote", "bounds")
 
 
 @dataclass(frozen=True)
@@ -43,43 +49,17 @@ class Settings:
     @classmethod
     def from_env(cls) -> Settings:
         env = os.environ
-        store = env.get("CTRLGRAPH_STORE", "oxigraph")
+        values = envconfig.read(cls, env, names=_ENV_NAMES, skip=_NOT_IN_ENV)
         return cls(
-            store=store,
-            remote=RemoteConfig.from_env(env) if store == "sparql" else None,
-            data_dir=Path(env.get("CTRLGRAPH_DATA_DIR", "data/store")),
-            query_timeout=float(env.get("CTRLGRAPH_QUERY_TIMEOUT", "10")),
-            sparql_workers=int(env.get("CTRLGRAPH_SPARQL_WORKERS", "2")),
-            max_result_bytes=int(env.get("CTRLGRAPH_MAX_RESULT_BYTES", "50000000")),
-            max_body_bytes=int(env.get("CTRLGRAPH_MAX_BODY_BYTES", "20000000")),
-            body_timeout=float(env.get("CTRLGRAPH_BODY_TIMEOUT", "30")),
-            rate_limit=float(env.get("CTRLGRAPH_RATE_LIMIT", "1000")),
-            rate_burst=int(env.get("CTRLGRAPH_RATE_BURST", "2000")),
-            auth_failure_rate=float(env.get("CTRLGRAPH_AUTH_FAILURE_RATE", "2")),
-            auth_failure_burst=int(env.get("CTRLGRAPH_AUTH_FAILURE_BURST", "20")),
-            admin_key=env.get("CTRLGRAPH_ADMIN_KEY") or None,
-            demo=env.get("CTRLGRAPH_DEMO", "") == "1",
-            cors_origins=tuple(o.strip() for o in env.get("CTRLGRAPH_CORS_ORIGIN", "").split(",") if o.strip()),
-            bounds=Bounds.from_env(dict(env)),
+            **values,
+            remote=RemoteConfig.from_env(env) if values.get("store") == "sparql" else None,
+            bounds=Bounds.from_env(env),
         )
 
     def to_env(self) -> dict[str, str]:
         return {
-            "CTRLGRAPH_STORE": self.store,
+            **envconfig.write(self, names=_ENV_NAMES, skip=_NOT_IN_ENV),
             **(self.remote.to_env() if self.remote else {}),
-            "CTRLGRAPH_DATA_DIR": str(self.data_dir),
-            "CTRLGRAPH_QUERY_TIMEOUT": str(self.query_timeout),
-            "CTRLGRAPH_SPARQL_WORKERS": str(self.sparql_workers),
-            "CTRLGRAPH_MAX_RESULT_BYTES": str(self.max_result_bytes),
-            "CTRLGRAPH_MAX_BODY_BYTES": str(self.max_body_bytes),
-            "CTRLGRAPH_BODY_TIMEOUT": str(self.body_timeout),
-            "CTRLGRAPH_RATE_LIMIT": str(self.rate_limit),
-            "CTRLGRAPH_RATE_BURST": str(self.rate_burst),
-            "CTRLGRAPH_AUTH_FAILURE_RATE": str(self.auth_failure_rate),
-            "CTRLGRAPH_AUTH_FAILURE_BURST": str(self.auth_failure_burst),
-            **({"CTRLGRAPH_ADMIN_KEY": self.admin_key} if self.admin_key else {}),
-            "CTRLGRAPH_DEMO": "1" if self.demo else "",
-            "CTRLGRAPH_CORS_ORIGIN": ",".join(self.cors_origins),
             **self.bounds.to_env(),
         }
 
