@@ -89,7 +89,7 @@ export async function render(container) {
   document.title = "Framework overlap · ctrlgraph";
   append(container, h("h1", {}, "Framework overlap"),
     h("p", { class: "lead" }, "How much of framework B (column) is reachable from framework A (row) through shared controls: ",
-      "the distinct requirements of B in the crosswalk A → B, over B's assessable requirements. Choose a cell for the requirement pairs."),
+      "the distinct assessable requirements of B in the crosswalk A → B, over all of B's assessable requirements. Choose a cell for the requirement pairs."),
     h("details", { class: "explain-numbers", open: true }, h("summary", {}, "What the percentages mean (and why planning shows a lower one)"),
       h("dl", { class: "meanings" },
         h("dt", {}, "Reachable (this page, default)"),
