@@ -113,7 +113,7 @@ def repair(store: GraphStore) -> list[Finding]:
     if listed:
         update = " ;\n".join(f"DELETE WHERE {{ GRAPH <{META_GRAPH}> {{ {sparql_iri(g)} ?p ?o }} }}" for g in listed)
         # The embedded store refuses an update naming both kinds of graph: this one goes to its reference store.
-        store.raw.update(update) if isinstance(store, OxigraphStore) else store.update(update)
+        store.update_reference(update) if isinstance(store, OxigraphStore) else store.update(update)
         repaired += [Finding("tenant graph listed as reference", g, 1) for g in listed]
     for org in (o["id"] for o in tenants.list_orgs(store)):
         graph = repository.evidence_graph(org)

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ctrlgraph import queries
+from ctrlgraph.iri import DCTERMS, META_GRAPH
 from ctrlgraph.store.base import GraphStore, Iri, Row, bind, sparql_iri
 
 
@@ -70,3 +71,28 @@ def term_names(store: GraphStore, iris: Sequence[str]) -> dict[str, tuple[str | 
                 str(row["term"]), (None if notation is None else str(notation), None if label is None else str(label))
             )
     return names
+
+
+_VERSION_QUERY = (
+    f"SELECT (MAX(STR(?m)) AS ?v) (COUNT(?g) AS ?n) WHERE {{ GRAPH <{META_GRAPH}> {{ ?g <{DCTERMS}modified> ?m }} }}"
+)
+
+
+def reference_version(store: GraphStore) -> str:
+    """A token that changes whenever the reference graph does: every load and
+    import rewrites the meta graph's entries (newest modification, number of
+    graphs). The response cache, the direct+control legs and the organization
+    views are keyed by it. The query costs ~2 ms at 700 frameworks (705 meta
+    entries), so on the embedded store, whose writes all go through this
+    process, the token is read again only after a write to the reference
+    store (``OxigraphStore.reference_writes``); a remote store may have other
+    writers and is asked each time."""
+    writes = getattr(store, "reference_writes", None)
+    memo: tuple[int, str] | None = getattr(store, "_reference_version", None)
+    if writes is not None and memo is not None and memo[0] == writes:
+        return memo[1]
+    rows = store.select(_VERSION_QUERY)
+    version = f"{rows[0].get('v', '')}/{rows[0].get('n', 0)}" if rows else ""
+    if writes is not None:
+        store._reference_version = (writes, version)  # type: ignore[attr-defined]
+    return version

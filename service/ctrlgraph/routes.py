@@ -29,7 +29,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from ctrlgraph import reference
-from ctrlgraph.iri import DCTERMS, META_GRAPH
 from ctrlgraph.store.base import GraphStore, Iri, Row
 
 CONTROLS = "controls"
@@ -108,9 +107,6 @@ class Leg:
 #: version token, as the response cache reads it: ctrlgraph.api.cache). Weakly keyed: a
 #: store's entry goes with it.
 _LEGS: weakref.WeakKeyDictionary[GraphStore, tuple[str, list[Leg]]] = weakref.WeakKeyDictionary()
-_VERSION_QUERY = (
-    f"SELECT (MAX(STR(?m)) AS ?v) (COUNT(?g) AS ?n) WHERE {{ GRAPH <{META_GRAPH}> {{ ?g <{DCTERMS}modified> ?m }} }}"
-)
 
 
 def composed_legs(
@@ -123,8 +119,7 @@ def composed_legs(
     CISO Assistant libraries imported, which every shared-controls, crosswalk,
     related, plan and gap answer would otherwise pay."""
     wanted = None if frameworks is None else set(frameworks)
-    rows = store.select(_VERSION_QUERY)
-    version = f"{rows[0].get('v', '')}/{rows[0].get('n', 0)}" if rows else ""
+    version = reference.reference_version(store)
     try:
         hit = _LEGS.get(store)
     except TypeError:  # a store that cannot be weakly referenced: no memo

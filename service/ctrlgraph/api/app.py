@@ -153,7 +153,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         ReferenceCacheMiddleware,
         get_store=lambda: getattr(app.state, "store", None),
-        get_generation=lambda: getattr(app.state, "generation", None),
     )
     app.add_middleware(FormatParameterMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, body_timeout=settings.body_timeout)

@@ -17,7 +17,7 @@ from typing import Any
 
 import anyio.to_thread
 
-from ctrlgraph.iri import DCTERMS, META_GRAPH
+from ctrlgraph.reference import reference_version
 from ctrlgraph.store.base import GraphStore
 
 Scope = MutableMapping[str, Any]
@@ -37,14 +37,6 @@ CACHED_PREFIXES = (
     "/v1/queries/examples",
     "/.well-known/void",
 )
-VERSION_QUERY = (
-    f"SELECT (MAX(STR(?m)) AS ?v) (COUNT(?g) AS ?n) WHERE {{ GRAPH <{META_GRAPH}> {{ ?g <{DCTERMS}modified> ?m }} }}"
-)
-
-
-def reference_version(store: GraphStore) -> str:
-    rows = store.select(VERSION_QUERY)
-    return f"{rows[0].get('v', '')}/{rows[0].get('n', 0)}" if rows else ""
 
 
 class ReferenceCacheMiddleware:
@@ -53,13 +45,9 @@ class ReferenceCacheMiddleware:
         app: ASGIApp,
         get_store: Callable[[], GraphStore | None],
         size: int = 4096,
-        get_generation: Callable[[], int | None] = lambda: None,
     ) -> None:
         self.app = app
         self.get_store = get_store
-        self.get_generation = get_generation
-        #: (store generation, version token) of the embedded store's last version read
-        self._version_memo: tuple[int, str] | None = None
         self.size = size
         self.entries: OrderedDict[tuple[str, bytes, bytes], tuple[str, int, list[tuple[bytes, bytes]], bytes]] = (
             OrderedDict()
@@ -76,20 +64,6 @@ class ReferenceCacheMiddleware:
             return False
         return not any(name in (b"authorization", b"x-api-key") for name, _ in scope.get("headers", []))
 
-    def _embedded_version(self, store: GraphStore) -> str:
-        """The version token of the embedded store, read again only after a
-        write: this process is the store's only writer (it holds the store's
-        lock) and bumps ``app.state.generation`` after every write, and the
-        token's query costs ~2 ms at 700 frameworks (705 meta entries)."""
-        generation = self.get_generation()
-        memo = self._version_memo
-        if generation is not None and memo is not None and memo[0] == generation:
-            return memo[1]
-        version = reference_version(store)
-        if generation is not None:
-            self._version_memo = (generation, version)
-        return version
-
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         store = self.get_store()
         if store is None or not self._cacheable(scope):
@@ -97,14 +71,15 @@ class ReferenceCacheMiddleware:
             return
         accept = next((v for n, v in scope.get("headers", []) if n == b"accept"), b"")
         key = (scope["path"], scope.get("query_string", b""), accept)
-        # On the embedded store the version is remembered until this process
-        # writes, so it costs nothing inline; on a remote store (other writers,
-        # other replicas) it is read each time, a network round trip that must
-        # not hold up the event loop.
+        # On the embedded store the version is remembered until the next write
+        # to its reference store (reference.reference_version), so it costs
+        # nothing inline; on a remote store (other writers, other replicas) it
+        # is read each time, a network round trip that must not hold up the
+        # event loop.
         if getattr(store, "supports_graph_store_protocol", False):
             version = await anyio.to_thread.run_sync(reference_version, store)
         else:
-            version = self._embedded_version(store)
+            version = reference_version(store)
         hit = self.entries.get(key)
         if hit is not None and hit[0] == version:
             self.entries.move_to_end(key)

@@ -34,11 +34,11 @@ from fastapi.responses import PlainTextResponse, Response
 from ctrlgraph import work
 from ctrlgraph.api.auth import optional_principal
 from ctrlgraph.api.body import read_body
-from ctrlgraph.api.cache import reference_version
 from ctrlgraph.evidence import repository
 from ctrlgraph.evidence.tenants import Principal
 from ctrlgraph.iri import META_GRAPH
 from ctrlgraph.loader import reference_graphs
+from ctrlgraph.reference import reference_version
 from ctrlgraph.sparql.guard import QueryRefused, check, looks_like_update
 from ctrlgraph.sparql.negotiation import ALIASES, parse_accept
 from ctrlgraph.sparql.pool import PoolBusy

@@ -110,6 +110,8 @@ class OxigraphStore:
     def __init__(self, path: Path | None = None, *, read_only: bool = False) -> None:
         self.path = path
         self.read_only = read_only
+        #: writes to the reference store through this object (reference.reference_version's memo key)
+        self.reference_writes = 0
         if path is None:
             self._store = ox.Store()
             self._tenants = ox.Store()
@@ -143,6 +145,7 @@ class OxigraphStore:
             self._tenants.extend(self._store.quads_for_pattern(None, None, None, graph))
             self._store.remove_graph(graph)
         if found:
+            self.reference_writes += 1
             self.flush()
         return sorted(g.value for g in found)
 
@@ -208,10 +211,14 @@ class OxigraphStore:
         no tenant graph goes to the reference store."""
         if mentions_tenant_graph(update) and _names_reference_graph(update):
             raise MixedDatasetError("an update may write reference graphs or tenant graphs, not both")
+        target = self._for_text(update)
         try:
-            self._for_text(update).update(update)
+            target.update(update)
         except OSError as exc:  # pragma: no cover - disk failure
             raise StoreError(str(exc)) from exc
+        finally:
+            if target is self._store:
+                self.reference_writes += 1
 
     def replace_graphs(self, graphs: Mapping[str, str], *, extra_update: str = "") -> None:
         """Replace named graphs in one SPARQL update, which Oxigraph applies
@@ -226,6 +233,17 @@ class OxigraphStore:
             store.update(update)
         except OSError as exc:  # pragma: no cover - disk failure
             raise StoreError(str(exc)) from exc
+        finally:
+            if store is self._store:
+                self.reference_writes += 1
+
+    def update_reference(self, update: str) -> None:
+        """Run an update on the reference store whatever graphs it names (doctor's
+        repair of an old store, whose reference store still lists tenant graphs)."""
+        try:
+            self._store.update(update)
+        finally:
+            self.reference_writes += 1
 
     def graph_ntriples(self, graph: str) -> str:
         """The graph as sorted N-Triples: byte-identical for identical graphs."""
