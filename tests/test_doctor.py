@@ -129,8 +129,10 @@ def test_startup_integrity_check_runs_in_the_pool_after_the_server_answers(
     caplog.set_level("WARNING", logger="ctrlgraph")
     with TestClient(create_app(Settings(data_dir=path, bounds=Bounds(work_timeout=60, work_processes=1)))) as client:
         assert client.get("/healthz").json()["status"] == "ok"
+        assert client.get("/healthz").json()["checks"] in ("running", "done")
         client.app.state.integrity_check.join(timeout=60)  # type: ignore[attr-defined]
         assert not client.app.state.integrity_check.is_alive()  # type: ignore[attr-defined]
+        assert client.get("/healthz").json()["checks"] == "done"  # what a benchmark waits for
         assert sum(1 for t, at in work.pool().started if t == "doctor" and at >= mark) == 1
     warnings = [r.getMessage() for r in caplog.records if "tenant integrity" in r.getMessage()]
     assert len(warnings) == 1 and repository.evidence_graph("orgb") in warnings[0], warnings

@@ -145,9 +145,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/healthz", tags=["service"])
     def healthz(request: Request) -> dict[str, object]:
-        """Answers 200 once the store is open and the reference graph loaded."""
+        """Answers 200 once the store is open and the reference graph loaded;
+        ``checks`` says whether the start-up integrity check (run in the
+        background, beside the first requests) is still ``running`` or ``done``."""
         graphs = reference_graphs(request.app.state.store)
-        return {"status": "ok" if graphs else "empty", "version": __version__, "graphs": len(graphs)}
+        check = getattr(request.app.state, "integrity_check", None)
+        return {
+            "status": "ok" if graphs else "empty",
+            "version": __version__,
+            "graphs": len(graphs),
+            "checks": "running" if check is not None and check.is_alive() else "done",
+        }
 
     # Added last runs first: CORS, HEAD, rate limit, gzip, body limits, format=, the reference cache, the routes.
     app.add_middleware(
