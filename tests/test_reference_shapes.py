@@ -46,8 +46,13 @@ def test_shapes_catch_broken_content() -> None:
 
 
 def test_unmapped_assessable_requirement_is_a_violation(tmp_path: Path) -> None:
+    # ISO 9001 with the control set and no mappings (not the whole reference graph:
+    # validating all of it is what the test above does, and takes most of a minute)
     copy = tmp_path / "mappings"
-    shutil.copytree(mappings_dir(), copy)
+    for name in ("controls.ttl", "frameworks/iso9001-2015.ttl"):
+        (copy / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(mappings_dir() / name, copy / name)
+    (copy / "links").mkdir()
     (copy / "links" / "iso9001-2015.ttl").write_text("", encoding="utf-8")
     outcome = validate_reference(copy)
     assert not outcome.conforms
