@@ -8,20 +8,16 @@ audited DELETE."""
 from __future__ import annotations
 
 import http.client
-import os
 import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
 from ctrlgraph.evidence.tenants import new_admin_key
-from tests import backends
-from tests.conftest import FIXTURES, _free_port, require_tool
+from tests.conftest import FIXTURES, require_tool
+from tests.servers import ctrlgraph_serve
 
 pytestmark = pytest.mark.api
 
@@ -40,41 +36,11 @@ SELECT ?id WHERE {{ VALUES ?id {{ "iso9001-2015" {padding} }} ?f a cg:Framework 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """A real `ctrlgraph serve` with an admin key; yields (base URL, key of organization 'jvm')."""
-    port = _free_port()
-    log_path = tmp_path_factory.mktemp("body-log") / "server.log"
-    if backends.is_remote():
-        backends.wipe()
-    env = {**os.environ, **backends.remote_env(), "CTRLGRAPH_ADMIN_KEY": ADMIN}
-    with log_path.open("w") as log:
-        store_dir = tmp_path_factory.mktemp("body-store")
-        process = subprocess.Popen(
-            [sys.executable, "-m", "ctrlgraph", "serve", "--data-dir", str(store_dir), "--port", str(port)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert process.poll() is None, Path(log_path).read_text()
-            try:
-                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.2)
+    with ctrlgraph_serve(tmp_path_factory, "body", "--admin-key", ADMIN) as url:
         admin = {"Authorization": f"Bearer {ADMIN}"}
         assert httpx.post(url + "/v1/orgs", json={"id": "jvm", "name": "JVM"}, headers=admin).status_code == 201
         key = httpx.post(url + "/v1/orgs/jvm/keys", json={"scopes": ["read", "write"]}, headers=admin).json()["key"]
         yield url, key
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def raw_request(url: str, method: str, path: str, headers: list[tuple[str, str]], body: bytes) -> tuple[int, bytes]:
