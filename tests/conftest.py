@@ -33,7 +33,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "api: runs against every backend (pytest --backend virtuoso)")
-    config.addinivalue_line("markers", "embedded_only: about the embedded store itself (its files, its processes)")
+    config.addinivalue_line(
+        "markers", "embedded_only(reason=...): about the embedded store itself, or not worth a second run on Virtuoso"
+    )
     backends.start(config.getoption("--backend"))
 
 
@@ -47,10 +49,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     deselected = [item for item in items if item.get_closest_marker("api") is None]
     config.hook.pytest_deselected(items=deselected)
     items[:] = [item for item in items if item.get_closest_marker("api") is not None]
-    skip = pytest.mark.skip(reason="about the embedded store itself")
     for item in items:
-        if item.get_closest_marker("embedded_only"):
-            item.add_marker(skip)
+        marker = item.get_closest_marker("embedded_only")
+        if marker:
+            item.add_marker(pytest.mark.skip(reason=marker.kwargs.get("reason", "about the embedded store itself")))
 
 
 @pytest.fixture(scope="module", autouse=True)

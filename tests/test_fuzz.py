@@ -96,6 +96,10 @@ def schemathesis_config() -> str:
     return f'[parameters]\norg = "fuzz"\n\n{operations}'
 
 
+@pytest.mark.embedded_only(
+    reason="schemathesis checks the API contract (request validation, documented statuses and media types), "
+    "which does not depend on the store; the API tests run on both backends (54 s on Virtuoso)"
+)
 def test_api_conforms_to_its_openapi_document(keyed_server: tuple[str, str], tmp_path: Path) -> None:
     """Every operation of the OpenAPI document against the real server, with
     every schemathesis check plus ours (tests/schemathesis_hooks.py: no stack
