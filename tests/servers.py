@@ -8,8 +8,9 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 import pytest
@@ -24,33 +25,36 @@ def free_port() -> int:
 
 
 @contextmanager
-def ctrlgraph_serve(tmp_path_factory: pytest.TempPathFactory, name: str, *options: str) -> Iterator[str]:
-    """`ctrlgraph serve OPTIONS` with a store of its own (on a remote backend,
-    the server is wiped first) on a free loopback port; yields the base URL
-    once /healthz says ok, and stops the process afterwards. Its output goes
-    to a log file named in every failure."""
-    port = free_port()
-    data_dir = tmp_path_factory.mktemp(f"{name}-store")
-    log = (tmp_path_factory.mktemp(f"{name}-log") / "server.log").open("w")
-    if backends.is_remote():
-        backends.wipe()
-    command = [sys.executable, "-m", "ctrlgraph", "serve", "--data-dir", str(data_dir), "--port", str(port), *options]
-    process = subprocess.Popen(
-        command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **backends.remote_env()}
-    )
+def serving(
+    command: list[str],
+    log_path: Path,
+    *,
+    port: int,
+    env: dict[str, str],
+    cwd: Path | None = None,
+    timeout: float = 120,
+    ready: Callable[[httpx.Response], bool] = lambda r: r.json().get("status") == "ok",
+) -> Iterator[str]:
+    """Run a server process (output to ``log_path``) listening on ``port`` of the
+    loopback; yield its base URL once ``ready`` accepts its /healthz answer, and
+    stop it afterwards. A failure to start names the log and quotes it."""
+    with log_path.open("w") as log:
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + timeout
         while True:
             if process.poll() is not None:
-                raise RuntimeError(f"server exited with {process.returncode}; see {log.name}")
+                raise RuntimeError(f"server exited with {process.returncode}; {log_path}:\n{log_path.read_text()}")
             try:
-                if httpx.get(url + "/healthz", timeout=1).json().get("status") == "ok":
+                if ready(httpx.get(url + "/healthz", timeout=1)):
                     break
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError(f"server did not become healthy in 120 s; see {log.name}")
+                raise RuntimeError(
+                    f"server did not become healthy in {timeout:.0f} s; {log_path}:\n{log_path.read_text()}"
+                )
             time.sleep(0.2)
         yield url
     finally:
@@ -59,4 +63,19 @@ def ctrlgraph_serve(tmp_path_factory: pytest.TempPathFactory, name: str, *option
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
-        log.close()
+            process.wait()
+
+
+@contextmanager
+def ctrlgraph_serve(tmp_path_factory: pytest.TempPathFactory, name: str, *options: str) -> Iterator[str]:
+    """`ctrlgraph serve OPTIONS` with a store of its own (on a remote backend,
+    the server is wiped first) on a free loopback port; yields the base URL
+    once /healthz says ok, and stops the process afterwards."""
+    port = free_port()
+    data_dir = tmp_path_factory.mktemp(f"{name}-store")
+    log_path = tmp_path_factory.mktemp(f"{name}-log") / "server.log"
+    if backends.is_remote():
+        backends.wipe()
+    command = [sys.executable, "-m", "ctrlgraph", "serve", "--data-dir", str(data_dir), "--port", str(port), *options]
+    with serving(command, log_path, port=port, env={**os.environ, **backends.remote_env()}) as url:
+        yield url

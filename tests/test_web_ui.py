@@ -18,10 +18,7 @@ import json
 import math
 import os
 import re
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,6 +30,7 @@ import pytest
 
 from ctrlgraph.demo import DEMO_KEY
 from tests import backends
+from tests.servers import free_port, serving
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CTRLGRAPH_CHROMIUM", "/usr/bin/chromium")
@@ -99,47 +97,15 @@ def playwright_browser() -> Iterator[Any]:
         browser.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def web_server(env: dict[str, str], log_path: Path) -> Iterator[str]:
     """A real uvicorn process serving the app with the web interface; yields its URL."""
-    port = _free_port()
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [*UVICORN, "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}:\n{log_path.read_text()}")
-        try:
-            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError(f"server did not become healthy in 90 s:\n{log_path.read_text()}")
-        time.sleep(0.2)
-    try:
+    port = free_port()
+    command = [*UVICORN, "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    with serving(
+        command, log_path, port=port, env=env, cwd=ROOT, timeout=90, ready=lambda r: r.status_code == 200
+    ) as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture(scope="module")
