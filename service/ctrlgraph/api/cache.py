@@ -2,10 +2,12 @@
 
 Reference answers (frameworks, requirements, controls, shared controls,
 crosswalks) change only when the reference graph is (re)loaded or a framework
-is imported; every such load rewrites the meta graph. Each request reads the
-meta graph's version token (one tiny query) and a cached answer is served only
-if it was computed under the same token — so the cache never outlives the data,
-and replicas sharing one store stay consistent. Organization routes, /sparql
+is imported; every such load rewrites the meta graph. Each request takes the
+meta graph's version token (reference.reference_version: asked of a remote
+store every time, remembered by the embedded store until its next reference
+write) and a cached answer is served only if it was computed under the same
+token — so the cache never outlives the data, and replicas sharing one store
+stay consistent. Organization routes, /sparql
 and anything with an API key are never cached.
 """
 
