@@ -164,8 +164,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(FormatParameterMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, body_timeout=settings.body_timeout)
-    # large answers only: below 1 KB compressing costs more than it saves
-    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)  # 9 costs ~45 % more CPU for ~2 % less
+    # Large answers only: below 1 KB compressing costs more than it saves. Level 1
+    # (nginx's default for dynamic answers): a 230 KB shared-controls answer
+    # compresses 12x in 0.5 ms, where level 6 takes 1.6 ms for 19x.
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=1)
     app.state.verified_keys = VerifiedKeys()
     app.state.auth_failures = TokenBuckets(settings.auth_failure_rate, settings.auth_failure_burst)
     app.add_middleware(
