@@ -130,6 +130,29 @@ RELATED_LIMIT, RELATED_LIMIT_MAX = 100, 1000
 NO_RELATIONSHIP = "no relationship"
 
 
+#: Fields that hold several values, joined with "|" as requirement.rq's GROUP_CONCAT does.
+_LIST_FIELDS = ("roles", "riskCategories")
+
+
+def _fields_row(iri: str, fields: list[Row]) -> Row | None:
+    """requirement_at.rq's (field, value) rows folded into requirement.rq's
+    row shape; None when the requirement lacks a title or the assessable flag
+    (requirement.rq requires both)."""
+    row: Row = {"requirement": iri}
+    lists: dict[str, set[str]] = defaultdict(set)
+    for f in fields:
+        name = str(f["field"])
+        if name in _LIST_FIELDS:
+            lists[name].add(str(f["value"]))
+        else:
+            row.setdefault(name, f["value"])
+    if "title" not in row or "assessable" not in row:
+        return None
+    for name, values in lists.items():
+        row[name] = "|".join(sorted(values))
+    return row
+
+
 class _Located:
     """A requirement found by framework and notation, with its parts: node 0
     is the requirement itself, nodes 1… the parts in document order."""
@@ -138,13 +161,14 @@ class _Located:
         self.framework_id = framework_id
         self.framework = resolve_framework(store, framework_id)
         # the minted IRI first (a few bound look-ups), the search by notation otherwise
-        rows = reference.select(
-            store,
-            "requirement_at",
-            requirement=Iri(requirement_iri(framework_id, notation)),
-            framework=Iri(self.framework),
-            notation=notation,
-        ) or reference.select(store, "requirement", framework=Iri(self.framework), notation=notation)
+        minted = requirement_iri(framework_id, notation)
+        at = _fields_row(
+            minted,
+            reference.select(
+                store, "requirement_at", requirement=Iri(minted), framework=Iri(self.framework), notation=notation
+            ),
+        )
+        rows = [at] if at else reference.select(store, "requirement", framework=Iri(self.framework), notation=notation)
         if not rows:
             raise NotFound(f"notation in {framework_id}", notation, _notations(store, self.framework))
         self.row = rows[0]

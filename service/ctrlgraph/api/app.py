@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import shutil
 import sys
@@ -103,9 +104,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
         else:
             app.state.query_runner = RemoteQueryRunner(store)  # type: ignore[arg-type]
+        # What start-up built (modules, schemas, the loaded store's objects) lives
+        # as long as the server: out of the collector's reach, a full collection
+        # no longer walks it (65 ms pauses every ~2,000 point look-ups before).
+        # Unfrozen at shutdown, so that apps started one after another in one
+        # process (the tests) do not keep each other's garbage.
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:
+            gc.unfreeze()
             app.state.query_runner.close()
             work.shutdown()
             bounds_mod.configure(None)
