@@ -207,18 +207,27 @@ _VIEW_LOCKS: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)  # o
 _VIEW_LOCKS_GUARD = threading.Lock()
 
 
-def organization_view(request: Request, org: str) -> str:
-    """The on-disk view holding the reference graphs and this organization's
-    evidence and validation graphs (built on first use of each version)."""
-    store: OxigraphStore = request.app.state.store
-    generation = request.app.state.generation  # bumped by every write this process makes
+def current_view(request: Request, org: str) -> str | None:
+    """The organization's view if this process already has it for the store's
+    current generation (no query, no thread: the usual case), else None."""
     # organization -> (store generation, path of its view): skips two queries per
     # request. Kept per app, as the generation it is keyed by is (two apps on one
     # store in a process, as in the tests, each count their own writes).
     views: dict[str, tuple[int, str]] = request.app.state.organization_views
     known = views.get(org)
-    if known is not None and known[0] == generation and Path(known[1]).exists():
+    if known is not None and known[0] == request.app.state.generation and Path(known[1]).exists():
         return known[1]
+    return None
+
+
+def organization_view(request: Request, org: str) -> str:
+    """The on-disk view holding the reference graphs and this organization's
+    evidence and validation graphs (built on first use of each version)."""
+    store: OxigraphStore = request.app.state.store
+    generation = request.app.state.generation  # bumped by every write this process makes
+    views: dict[str, tuple[int, str]] = request.app.state.organization_views
+    if known := current_view(request, org):
+        return known
     versions = repository.history(store, org)
     key = hashlib.sha256(f"{reference_version(store)}|{versions[-1].number if versions else 0}".encode()).hexdigest()
     with _VIEW_LOCKS_GUARD:
@@ -274,7 +283,7 @@ async def _answer(request: Request, query: str, default: list[str], named: list[
         org = _reader_org(principal)
         if org is not None:
             try:
-                store_path = await run_in_threadpool(organization_view, request, org)
+                store_path = current_view(request, org) or await run_in_threadpool(organization_view, request, org)
             except work.JobFailed as exc:
                 return _text(503, f"the organization's query view could not be built: {exc}")
         if requested is None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import queue
 import shutil
 import threading
@@ -98,6 +99,11 @@ class QueryPool(KillablePool):
                 return answer
         except (EOFError, OSError, BrokenPipeError) as exc:
             return await to_thread.run_sync(self._died, w, exc)
+        except asyncio.CancelledError:
+            # The request was dropped mid-query: the worker is still busy with
+            # it and must not take the next job; replace it off the event loop.
+            threading.Thread(target=self._replace, args=(w,), daemon=True).start()
+            raise
         except BaseException:
             self._give_back(w)
             raise
@@ -118,6 +124,9 @@ class QueryPool(KillablePool):
             return False
         finally:
             loop.remove_reader(fd)
+            # uvloop (libuv) makes a polled descriptor non-blocking; the pipe's
+            # recv() of a large answer needs it blocking again
+            os.set_blocking(fd, True)
 
     def _died(self, w: Worker, exc: BaseException) -> QueryAnswer:
         """A worker's pipe broke mid-query: replace the worker; an answer
