@@ -134,19 +134,21 @@ def main() -> int:
 
         heavy_status: list[int] = []  # of A's uploads, in order
 
-        def timed_during(heavy: bytes, media: str, measure) -> tuple[list[float], float]:  # type: ignore[no-untyped-def]
+        def measured_while(heavy, measure) -> tuple[list[float], float]:  # type: ignore[no-untyped-def]
+            """Call ``measure`` (up to --repeat times) while ``heavy`` runs in
+            another thread; returns those timings and how long ``heavy`` took."""
             done = threading.Event()
             heavy_time: list[float] = []
 
             def run_heavy() -> None:
-                status, seconds = put("tenant-a", heavy, media)
-                heavy_time.append(seconds)
-                heavy_status.append(status)
-                done.set()
+                try:
+                    heavy_time.append(heavy())
+                finally:
+                    done.set()
 
             thread = threading.Thread(target=run_heavy)
             thread.start()
-            time.sleep(1.0)  # A's job is in its worker
+            time.sleep(1.0)  # the heavy job is in its worker
             times: list[float] = []
             while not done.is_set() and len(times) < args.repeat:
                 status, seconds = measure()
@@ -154,6 +156,16 @@ def main() -> int:
                 times.append(seconds)
             thread.join()
             return times, heavy_time[0]
+
+        def timed_during(heavy: bytes, media: str, measure) -> tuple[list[float], float]:  # type: ignore[no-untyped-def]
+            """While tenant A uploads ``heavy``."""
+
+            def upload() -> float:
+                status, seconds = put("tenant-a", heavy, media)
+                heavy_status.append(status)
+                return seconds
+
+            return measured_while(upload, measure)
 
         if not args.only_large:
             alone = [put("tenant-b", small)[1] for _ in range(args.repeat)]
@@ -194,26 +206,15 @@ def main() -> int:
             framework = framework_csv("fairness-fw", args.import_requirements)
 
             def timed_during_import(measure) -> tuple[list[float], float]:  # type: ignore[no-untyped-def]
-                done = threading.Event()
-                took: list[float] = []
+                """While an admin imports a framework."""
 
-                def run_import() -> None:
+                def run_import() -> float:
                     started = time.perf_counter()
                     response = client.post("/v1/import/csv", content=framework, headers=h_admin)
                     assert response.status_code == 200, response.text
-                    took.append(time.perf_counter() - started)
-                    done.set()
+                    return time.perf_counter() - started
 
-                thread = threading.Thread(target=run_import)
-                thread.start()
-                time.sleep(0.5)
-                times: list[float] = []
-                while not done.is_set() and len(times) < args.repeat:
-                    status, seconds = measure()
-                    assert status == 200, status
-                    times.append(seconds)
-                thread.join()
-                return times, took[0]
+                return measured_while(run_import, measure)
 
             small_alone = [put("tenant-b", small)[1] for _ in range(args.repeat)]
             during, heavy_seconds = timed_during_import(lambda: put("tenant-b", small))
