@@ -14,7 +14,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 
 from ctrlgraph.api.limits import TokenBuckets, VerifiedKeys
-from ctrlgraph.evidence.tenants import Principal, authenticate
+from ctrlgraph.evidence.tenants import Principal, authenticate, known_principal
 
 log = logging.getLogger("ctrlgraph.auth")
 
@@ -41,7 +41,9 @@ async def optional_principal(request: Request) -> Principal | None:
             f"too many failed API key checks from this address; retry after {wait} s",
             headers={"Retry-After": str(wait)},
         )
-    principal = await run_in_threadpool(authenticate, request.app.state.store, key)
+    store = request.app.state.store
+    # a key seen since the last tenant write needs no query and no thread; others are checked in a thread
+    principal = known_principal(store, key) or await run_in_threadpool(authenticate, store, key)
     if principal is None:
         if failures:
             failures.take(address)

@@ -19,6 +19,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import weakref
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -143,9 +144,39 @@ def revoke_key(store: GraphStore, key_id: str) -> bool:
     return True
 
 
+#: store -> key id -> (the store's tenant writes when authenticate() accepted
+#: the key, HMAC memo of its secret, principal): see known_principal.
+_PRINCIPALS: weakref.WeakKeyDictionary[GraphStore, dict[str, tuple[int, bytes, Principal]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def known_principal(store: GraphStore, presented: str) -> Principal | None:
+    """The principal of a key that :func:`authenticate` accepted since the
+    store's last write to its tenant store (a revocation, a new key, a new
+    organization are such writes): no query and no hash, so the server need
+    not hand the check to a thread for a client sending its key again. None
+    means: call authenticate. Only for the embedded store, which counts its
+    writes (``OxigraphStore.tenant_writes``); a remote store may be written by
+    other servers, so its keys are always checked."""
+    writes = getattr(store, "tenant_writes", None)
+    match = _KEY.fullmatch(presented.strip())
+    if writes is None or not match:
+        return None
+    key_id, secret = match.groups()
+    try:
+        hit = _PRINCIPALS.get(store, {}).get(key_id)
+    except TypeError:  # a store that cannot be weakly referenced
+        return None
+    if hit is None or hit[0] != writes or not hmac.compare_digest(hit[1], _memo(secret)):
+        return None
+    return hit[2]
+
+
 def authenticate(store: GraphStore, presented: str) -> Principal | None:
     """The principal of a valid, unrevoked key; None otherwise (never raises
     on malformed input, and never logs the key)."""
+    writes = getattr(store, "tenant_writes", None)  # before the query: a write meanwhile voids the memo
     match = _KEY.fullmatch(presented.strip())
     if not match:
         return None
@@ -174,7 +205,16 @@ def authenticate(store: GraphStore, presented: str) -> Principal | None:
             _VERIFIED.clear()
         _VERIFIED[key_id] = (stored, _memo(secret))
     org = row.get("org")
-    return Principal(key_id, None if org is None else str(org), frozenset(str(r["scope"]) for r in rows))
+    principal = Principal(key_id, None if org is None else str(org), frozenset(str(r["scope"]) for r in rows))
+    if writes is not None:
+        try:
+            known = _PRINCIPALS.setdefault(store, {})
+        except TypeError:
+            return principal
+        if len(known) >= _VERIFIED_MAX:
+            known.clear()
+        known[key_id] = (writes, _memo(secret), principal)
+    return principal
 
 
 def ensure_key(store: GraphStore, key: str, org_id: str | None, scopes: list[str]) -> str:
