@@ -30,6 +30,8 @@ import threading
 import time
 from pathlib import Path
 
+from generate import framework_csv  # bench/generate.py, beside this script
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "service"))
 
@@ -53,15 +55,6 @@ def clique(nodes: int = 10) -> bytes:
         for j in range(nodes)
         if i != j
     ).encode()
-
-
-def framework_csv(framework: str, requirements: int) -> bytes:
-    header = "framework,ref,title,parent,control,relationship,rationale,strength,explanation,framework_title\n"
-    rows = "".join(
-        f"{framework},R.{n},Requirement {n},,GOV-07,intersects with,semantic,4,Generated row {n},Generated\n"
-        for n in range(1, requirements + 1)
-    )
-    return (header + rows).encode()
 
 
 def du(path: Path) -> int:

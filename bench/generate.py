@@ -217,6 +217,18 @@ class QuadWriter:
         return count
 
 
+def framework_csv(framework: str, requirements: int) -> bytes:
+    """A generated framework in the CSV import format (`POST /v1/import/csv`):
+    ``requirements`` flat requirements, one mapping each. Used where an
+    import's size is the point (bench/fairness.py, tests/test_bounds.py)."""
+    header = "framework,ref,title,parent,control,relationship,rationale,strength,explanation,framework_title\n"
+    rows = "".join(
+        f"{framework},R.{n},Requirement {n},,GOV-07,intersects with,semantic,4,Generated row {n},Generated\n"
+        for n in range(1, requirements + 1)
+    )
+    return (header + rows).encode()
+
+
 def requirement_tree() -> list[tuple[str, str | None, bool]]:
     """(notation, parent notation, assessable) in document order: 200 nodes."""
     nodes: list[tuple[str, str | None, bool]] = []

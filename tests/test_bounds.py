@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from bench.generate import framework_csv
 from ctrlgraph import work as work_mod
 from ctrlgraph.api.app import create_app
 from ctrlgraph.api.interop import import_job
@@ -478,16 +479,6 @@ def test_query_workers_read_checkpoints_not_the_live_store(app: TestClient, keys
 # --------------------------------------------------------------------------
 # Heavy work that reads the store runs in the work pool too
 # --------------------------------------------------------------------------
-def framework_csv(framework: str, requirements: int) -> bytes:
-    """A generated framework with one mapping per requirement, as the CSV import reads it."""
-    header = "framework,ref,title,parent,control,relationship,rationale,strength,explanation,framework_title\n"
-    rows = "".join(
-        f"{framework},R.{n},Requirement {n},,GOV-07,intersects with,semantic,4,Generated row {n},Generated\n"
-        for n in range(1, requirements + 1)
-    )
-    return (header + rows).encode()
-
-
 def jobs_of(tenant: str, since: float) -> int:
     return sum(1 for t, at in work_mod.pool().started if t == tenant and at >= since)
 
