@@ -318,11 +318,7 @@ async def _answer(request: Request, query: str, default: list[str], named: list[
         store_path=store_path,
     )
     try:
-        runner = request.app.state.query_runner
-        if hasattr(runner, "run_async"):  # the embedded store's worker pool: waited on by the event loop
-            answer = await runner.run_async(job, settings.query_timeout)
-        else:
-            answer = await run_in_threadpool(runner.run, job, settings.query_timeout)
+        answer = await request.app.state.query_runner.run_async(job, settings.query_timeout)
     except QueryTimeout as exc:
         return _text(504, str(exc))
     except PoolBusy as exc:

@@ -69,6 +69,15 @@ class QueryPool(KillablePool):
                     shutil.rmtree(old, ignore_errors=True)
             return current
 
+    def _dispatch(self, w: Worker, job: QueryJob) -> None:
+        """Send the job to worker ``w``, naming the store it runs on: an
+        organization's view (``job.store_path``, immutable) as is, the
+        reference store as the checkpoint of the job's generation."""
+        path = None if job.store_path is not None else self.checkpoint(job.generation)
+        if path is not None:
+            w.opened = path
+        w.conn.send((job, None if path is None else str(path)))
+
     def _current(self, job: QueryJob) -> bool:
         """Whether the job can start without store work: an organization's
         view, or the checkpoint of its generation already made."""
@@ -89,10 +98,7 @@ class QueryPool(KillablePool):
             return await to_thread.run_sync(self.run, job, timeout)
         deadline = time.monotonic() + timeout
         try:
-            path = None if job.store_path is not None else self.checkpoint(job.generation)
-            if path is not None:
-                w.opened = path
-            w.conn.send((job, None if path is None else str(path)))
+            self._dispatch(w, job)
             if await self._readable(w, max(0.0, deadline - time.monotonic())):
                 answer: QueryAnswer = w.conn.recv()
                 self._give_back(w)
@@ -150,11 +156,7 @@ class QueryPool(KillablePool):
         except queue.Empty as exc:
             raise PoolBusy(f"all {self.size} query workers stayed busy for {timeout:g} s") from exc
         try:
-            # An organization's view (job.store_path) is immutable; the reference store is read from a checkpoint.
-            path = None if job.store_path is not None else self.checkpoint(job.generation)
-            if path is not None:
-                w.opened = path
-            w.conn.send((job, None if path is None else str(path)))
+            self._dispatch(w, job)
             remaining = max(0.0, deadline - time.monotonic())
             if w.conn.poll(remaining):
                 answer: QueryAnswer = w.conn.recv()

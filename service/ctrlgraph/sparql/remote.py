@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 
 import pyoxigraph as ox
+from anyio import to_thread
 
 from ctrlgraph.sparql.guard import check
 from ctrlgraph.sparql.worker import QueryAnswer, QueryJob, error, render
@@ -40,10 +41,15 @@ def _strip_bnode_scheme(body: bytes) -> bytes:
 
 
 class RemoteQueryRunner:
-    """Same contract as :class:`~ctrlgraph.sparql.pool.QueryPool`: ``run(job, timeout)``."""
+    """Same contract as :class:`~ctrlgraph.sparql.pool.QueryPool`:
+    ``run(job, timeout)``, and ``run_async`` for the event loop."""
 
     def __init__(self, store: RemoteStore) -> None:
         self.store = store
+
+    async def run_async(self, job: QueryJob, timeout: float) -> QueryAnswer:
+        """:meth:`run` in a thread: the remote server is waited on over HTTP."""
+        return await to_thread.run_sync(self.run, job, timeout)
 
     def run(self, job: QueryJob, timeout: float) -> QueryAnswer:
         refusal = self.store.dialect.refusal(job.query)
