@@ -676,6 +676,8 @@ def test_org_roadmap_and_soa(page: Any, base: str, api: httpx.Client) -> None:
             if len(p["steps"]) > 10:
                 box.get_by_role("button", name=f"Show all {len(p['steps'])} steps").click()
             rows = box.locator("table.steps tbody tr")
+            if p["steps"]:  # a phase draws its rows when it opens: wait for the last one (count() does not wait)
+                rows.nth(len(p["steps"]) - 1).wait_for(state="attached")
             assert rows.count() == len(p["steps"]), p["phase"]
         steps = page.evaluate(
             "() => [...document.querySelectorAll('#roadmap table.steps tbody tr')].map(tr => [Number(tr.dataset.step),"
