@@ -21,8 +21,10 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from ctrlgraph import catalog
 from ctrlgraph.api.app import create_app
 from ctrlgraph.evidence.tenants import new_admin_key
+from ctrlgraph.store.base import QueryTimeout, StoreError
 from tests import backends
 from tests.conftest import FIXTURES, _free_port
 
@@ -113,6 +115,26 @@ def test_rate_limit_429_with_retry_after(app: TestClient) -> None:
     assert int(limited.headers["retry-after"]) >= 1 and "rate limit" in limited.json()["detail"]
     assert app.get("/healthz").status_code == 200  # never limited
     wait_for_tokens()
+
+
+@pytest.mark.parametrize(
+    ("failure", "status"), [(QueryTimeout("no answer in 60 s"), 504), (StoreError("refused"), 503)]
+)
+def test_a_store_that_fails_is_a_503_or_504_not_a_500(
+    app: TestClient, monkeypatch: pytest.MonkeyPatch, failure: StoreError, status: int
+) -> None:
+    """A remote SPARQL server that is slow or down: the client is told so
+    (and may retry), where an unhandled store error was a bare 500."""
+    wait_for_tokens()
+
+    def failing(*_args: object, **_kwargs: object) -> None:
+        raise failure
+
+    monkeypatch.setattr(catalog, "frameworks", failing)
+    response = app.get("/v1/frameworks", params={"_uncached": str(status)})
+    assert response.status_code == status, response.text
+    assert str(failure) in response.json()["detail"]
+    assert status == 504 or int(response.headers["retry-after"]) >= 1
 
 
 def test_body_size_limit_everywhere(app: TestClient, key: str) -> None:

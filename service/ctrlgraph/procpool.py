@@ -22,6 +22,15 @@ from typing import Any
 _CONTEXT = mp.get_context("spawn")
 
 
+class PoolClosed(RuntimeError):
+    """The pool was closed: no worker will come back to run the job."""
+
+
+#: Put in the idle queue by close(): wakes whoever waits for a worker (a
+#: thread still holding the pool after shutdown would otherwise wait forever).
+_CLOSED: Any = object()
+
+
 @dataclass(eq=False)
 class Worker:
     process: BaseProcess
@@ -74,10 +83,24 @@ class KillablePool:
             self._idle.put(self._spawn())
 
     def _take(self, timeout: float | None = None) -> Worker:
-        """An idle worker (raises queue.Empty after ``timeout`` seconds)."""
-        return self._idle.get(timeout=timeout)
+        """An idle worker (raises queue.Empty after ``timeout`` seconds, and
+        PoolClosed once the pool is closed)."""
+        return self._checked(self._idle.get(timeout=timeout))
+
+    def _take_nowait(self) -> Worker:
+        """An idle worker now, or queue.Empty."""
+        return self._checked(self._idle.get_nowait())
+
+    def _checked(self, w: Worker) -> Worker:
+        if w is _CLOSED:
+            self._idle.put(w)  # for the next waiter
+            raise PoolClosed("the worker pool was shut down")
+        return w
 
     def _give_back(self, w: Worker) -> None:
+        if self._closed:  # after close(): stop it instead of queueing it behind the marker
+            self._kill(w)
+            return
         self._idle.put(w)
 
     def close(self) -> None:
@@ -87,6 +110,8 @@ class KillablePool:
                 w = self._idle.get_nowait()
             except queue.Empty:
                 break
+            if w is _CLOSED:
+                continue
             try:
                 w.conn.send(None)
             except OSError:
@@ -94,3 +119,4 @@ class KillablePool:
             self._kill(w)
         for w in self.workers():  # a job still running: its caller sees the worker stop
             w.process.kill()
+        self._idle.put(_CLOSED)

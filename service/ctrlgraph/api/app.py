@@ -26,10 +26,11 @@ from ctrlgraph.api.protocol import FormatParameterMiddleware, HeadMiddleware
 from ctrlgraph.api.settings import Settings
 from ctrlgraph.evidence import tenants
 from ctrlgraph.loader import load_reference, reference_graphs
+from ctrlgraph.procpool import PoolClosed
 from ctrlgraph.sparql.pool import QueryPool
 from ctrlgraph.sparql.remote import RemoteQueryRunner
 from ctrlgraph.store import OxigraphStore, readable
-from ctrlgraph.store.base import GraphStore
+from ctrlgraph.store.base import GraphStore, QueryTimeout, StoreError
 from ctrlgraph.web import mount as mount_web
 
 log = logging.getLogger("ctrlgraph")
@@ -53,12 +54,16 @@ def _report(findings: list[doctor.Finding]) -> None:
         log.warning("tenant integrity: %s", finding)
 
 
-def _integrity_check(store: GraphStore) -> None:
-    """`ctrlgraph doctor`'s diagnosis at start-up, in a bounded worker on a checkpoint."""
+def _integrity_check(store: GraphStore, pool: work.WorkPool) -> None:
+    """`ctrlgraph doctor`'s diagnosis at start-up, in a bounded worker on a
+    checkpoint. ``pool`` is the app's: once the app stops, the job stops with
+    it (PoolClosed), never starting a pool of its own."""
     try:
         with readable.readable_copy(store) as copy:
             moved = list(getattr(store, "moved_tenant_graphs", []))
-            _report(work.pool().run("doctor", doctor.diagnose_copy, copy, moved))
+            _report(pool.run("doctor", doctor.diagnose_copy, copy, moved))
+    except PoolClosed:
+        log.info("tenant integrity check at start-up stopped: the server is stopping")
     except Exception as exc:  # the server stopped meanwhile, or a bound tripped: say so, keep serving
         log.warning("tenant integrity check at start-up did not finish: %s", exc)
 
@@ -86,7 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if isinstance(store, OxigraphStore):
                 shutil.rmtree(store.path / readable.CHECKPOINT_DIR, ignore_errors=True)  # left by a killed server
             app.state.integrity_check = threading.Thread(
-                target=_integrity_check, args=(store,), name="integrity-check", daemon=True
+                target=_integrity_check, args=(store, work.pool()), name="integrity-check", daemon=True
             )
             app.state.integrity_check.start()
         else:
@@ -117,6 +122,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             gc.unfreeze()
             app.state.query_runner.close()
             work.shutdown()
+            check = getattr(app.state, "integrity_check", None)
+            if check is not None:  # its job stopped with the pool; let it finish before the store closes
+                check.join(timeout=10)
             bounds_mod.configure(None)
             store.close()
 
@@ -146,6 +154,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if allowed:
                 exc = StarletteHTTPException(405, exc.detail, headers={"Allow": ", ".join(allowed)})
         return await http_exception_handler(request, exc)
+
+    @app.exception_handler(StoreError)
+    async def store_failed(_: Request, exc: StoreError) -> JSONResponse:
+        # The store (a remote SPARQL server above all) was too slow or failed:
+        # say so, rather than a bare 500, so that clients know to retry.
+        if isinstance(exc, QueryTimeout):
+            return JSONResponse(status_code=504, content={"detail": f"the store did not answer in time: {exc}"})
+        log.warning("store error: %s", exc)
+        return JSONResponse(
+            status_code=503, content={"detail": f"the store failed: {exc}"}, headers={"Retry-After": "5"}
+        )
+
+    @app.exception_handler(PoolClosed)
+    async def shutting_down(_: Request, exc: PoolClosed) -> JSONResponse:
+        # a request that arrived while the server stops: its worker pool is gone
+        return JSONResponse(status_code=503, content={"detail": f"{exc}: try again"}, headers={"Retry-After": "1"})
 
     @app.exception_handler(bounds_mod.BoundExceeded)
     async def bound_exceeded(_: Request, exc: bounds_mod.BoundExceeded) -> JSONResponse:

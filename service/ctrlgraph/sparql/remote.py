@@ -26,8 +26,13 @@ from ctrlgraph.store.base import QueryTimeout, StoreError
 from ctrlgraph.store.remote import RemoteStore, _server_message
 
 
-def _parse_locally(query: str) -> object:
-    return ox.Store().query(query)
+def _returns_triples(query: str) -> bool:
+    """Whether the query is a CONSTRUCT or DESCRIBE (parsed by Oxigraph, not run).
+
+    The parsed result is dropped here, in the thread that made it: pyoxigraph's
+    results may not be freed on another thread, which an exception's traceback
+    (holding the caller's frame) would otherwise make them."""
+    return isinstance(ox.Store().query(query), ox.QueryTriples)
 
 
 def _strip_bnode_scheme(body: bytes) -> bytes:
@@ -56,12 +61,11 @@ class RemoteQueryRunner:
         if refusal:
             return error(400, refusal)
         try:
-            local = _parse_locally(job.query)
+            is_graph = _returns_triples(job.query)
         except SyntaxError as exc:
             return error(400, f"SPARQL syntax error: {exc}")
         except (OSError, ValueError) as exc:
             return error(400, f"query could not be evaluated: {exc}")
-        is_graph = isinstance(local, ox.QueryTriples)
         accept = "application/n-triples" if is_graph else "application/sparql-results+json"
         dialect = self.store.dialect
         default, named = dialect.complete_dataset(job.default_graphs or [], job.named_graphs or [])
