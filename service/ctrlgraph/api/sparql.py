@@ -97,7 +97,7 @@ async def sparql_get(
     default_graph_uri: Annotated[list[str] | None, Query(alias="default-graph-uri")] = None,
     named_graph_uri: Annotated[list[str] | None, Query(alias="named-graph-uri")] = None,
 ) -> Response:
-    params = parse_qs(request.url.query, keep_blank_values=True)
+    params = parse_qs(request.scope["query_string"].decode(), keep_blank_values=True)
     if problem := _several(params, "in the URL"):
         return _text(400, problem)
     if "update" in params:
@@ -135,7 +135,7 @@ async def sparql_get(
 )
 async def sparql_post(request: Request) -> Response:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    params = parse_qs(request.url.query, keep_blank_values=True)
+    params = parse_qs(request.scope["query_string"].decode(), keep_blank_values=True)
     if problem := _several(params, "in the URL"):
         return _text(400, problem)
     if content_type == "application/sparql-update" or "update" in params:

@@ -42,6 +42,7 @@ def _strip(query: str) -> str:
     return _COMMENTS.sub("", text)
 
 
+@lru_cache(maxsize=512)
 def looks_like_update(query: str) -> bool:
     text = _strip(query)
     return bool(_UPDATE.search(text)) and not _QUERY_FORM.search(text)

@@ -56,26 +56,35 @@ class QueryPool(KillablePool):
     def checkpoint(self, generation: int) -> Path:
         """The checkpoint holding the store as of ``generation`` (made on first
         need: a burst of writes costs one checkpoint), old ones dropped."""
+        snapshot = self._snapshot
+        if snapshot is not None and snapshot[0] == generation:
+            return snapshot[1]  # the usual case: no lock, no disk
         with self._lock:
             if self._snapshot is None or self._snapshot[0] != generation:
                 self._serial += 1
                 path = self.snapshot_dir / f"{self._serial}-g{generation}"
                 self.store.backup(str(path))
                 self._snapshot = (generation, path)
-            current = self._snapshot[1]
-            in_use = {w.opened for w in self.workers()} | {current}
-            for old in self.snapshot_dir.iterdir():
-                if old not in in_use:
-                    shutil.rmtree(old, ignore_errors=True)
-            return current
+            self._drop_unused()
+            return self._snapshot[1]
+
+    def _drop_unused(self) -> None:
+        """Delete the checkpoints no worker has open (the current one stays)."""
+        in_use = {w.opened for w in self.workers()} | {self._snapshot[1] if self._snapshot else None}
+        for old in self.snapshot_dir.iterdir():
+            if old not in in_use:
+                shutil.rmtree(old, ignore_errors=True)
 
     def _dispatch(self, w: Worker, job: QueryJob) -> None:
         """Send the job to worker ``w``, naming the store it runs on: an
         organization's view (``job.store_path``, immutable) as is, the
         reference store as the checkpoint of the job's generation."""
         path = None if job.store_path is not None else self.checkpoint(job.generation)
-        if path is not None:
-            w.opened = path
+        if path is not None and w.opened != path:
+            previous, w.opened = w.opened, path
+            if previous is not None:  # the worker lets go of an older checkpoint: delete it if no one else has it
+                with self._lock:
+                    self._drop_unused()
         w.conn.send((job, None if path is None else str(path)))
 
     def _current(self, job: QueryJob) -> bool:
@@ -93,7 +102,7 @@ class QueryPool(KillablePool):
         if len(job.query) > 60_000 or not self._current(job):
             return await to_thread.run_sync(self.run, job, timeout)
         try:
-            w = self._idle.get_nowait()
+            w = self._take_nowait()
         except queue.Empty:
             return await to_thread.run_sync(self.run, job, timeout)
         deadline = time.monotonic() + timeout
