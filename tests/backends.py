@@ -108,7 +108,7 @@ def wipe() -> None:
         store.drop_graphs(graphs)
     except QueryTimeout as exc:
         # Virtuoso 7.2 can stop answering altogether under concurrent writes
-        # and reads (bench/README.md, "Virtuoso"): every module after would
+        # and reads (tools/virtuoso/virtuoso.ini, ThreadsPerQuery): every module after would
         # wait 300 s here, so the run stops with the reason instead.
         pytest.exit(f"the Virtuoso server stopped answering ({exc}); the rest of the run would only wait on it", 1)
     finally:
