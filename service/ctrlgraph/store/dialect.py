@@ -97,7 +97,9 @@ class Dialect:
         or "server" (the server failed: 503), from an error answer."""
         if self.name == "virtuoso" and status >= 400:
             # Virtuoso answers 500 for every SPARQL error; its SQL state tells them apart.
-            if any(state in message for state in ("S1T00", "SR171", "S1TAT")):
+            # At the time limit it either times the statement out (S1T00, SR171, S1TAT) or,
+            # now and then, cancels it (HY008 "SR203: Async statement killed by SQLCancel").
+            if any(state in message for state in ("S1T00", "SR171", "S1TAT", "SR203", "Virtuoso HY008")):
                 return "timeout"
             if any(f"Virtuoso {state} Error" in message for state in ("37000", "22023", "22003", "42S22")):
                 return "query"
