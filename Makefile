@@ -3,7 +3,7 @@
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench-smoke
+.PHONY: run test test-embedded test-virtuoso lint bench-smoke
 
 $(BIN)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -18,12 +18,25 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# The whole suite on the embedded store, then the API suite on Virtuoso (a
-# server named by CTRLGRAPH_TEST_VIRTUOSO_ENV, or one started for the run when
-# virtuoso-t is installed; skipped otherwise, except in CI).
+# The whole suite on the embedded store and, side by side with it, the API
+# suite on Virtuoso (a server named by CTRLGRAPH_TEST_VIRTUOSO_ENV, or one
+# started for the run when virtuoso-t is installed; skipped otherwise, except
+# in CI). Each keeps about one core busy (the Virtuoso suite mostly waits on
+# Virtuoso), so on two cores together they take about as long as the longer
+# one. Each suite's output is printed whole when it ends; each has its own
+# temporary folder. `make test-embedded` or `make test-virtuoso` runs one.
 test: lint
-	$(BIN)/pytest --durations=15
-	$(BIN)/pytest --backend virtuoso --durations=15
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-embedded test-virtuoso
+
+TEST_TMP ?= $(or $(TMPDIR),/tmp)/ctrlgraph-tests
+
+test-embedded: $(BIN)/.installed
+	mkdir -p $(TEST_TMP)
+	$(BIN)/pytest --durations=15 --basetemp=$(TEST_TMP)/embedded
+
+test-virtuoso: $(BIN)/.installed
+	mkdir -p $(TEST_TMP)
+	$(BIN)/pytest --backend virtuoso --durations=15 --basetemp=$(TEST_TMP)/virtuoso
 
 bench-smoke: $(BIN)/.installed
 	$(BIN)/python bench/run.py --scale 0.005 --repeat 3 --output bench/out/smoke.md
