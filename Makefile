@@ -31,12 +31,10 @@ test: lint
 TEST_TMP ?= $(or $(TMPDIR),/tmp)/ctrlgraph-tests
 
 test-embedded: $(BIN)/.installed
-	mkdir -p $(TEST_TMP)
-	$(BIN)/pytest --durations=15 --basetemp=$(TEST_TMP)/embedded
+	$(BIN)/pytest --durations=15 --basetemp=$(TEST_TMP)-embedded
 
 test-virtuoso: $(BIN)/.installed
-	mkdir -p $(TEST_TMP)
-	$(BIN)/pytest --backend virtuoso --durations=15 --basetemp=$(TEST_TMP)/virtuoso
+	$(BIN)/pytest --backend virtuoso --durations=15 --basetemp=$(TEST_TMP)-virtuoso
 
 bench-smoke: $(BIN)/.installed
 	$(BIN)/python bench/run.py --scale 0.005 --repeat 3 --output bench/out/smoke.md

@@ -169,27 +169,20 @@ def measure_alongside(fn: Callable[[], object], peer: Callable[[], object], repe
     medians taken minutes apart measures that drift as much as the code.
     One warm-up call each; returns measure()'s dict for ``fn`` with the
     peer's samples under ``peer_samples``."""
-    result = fn()
+    fn()
     peer()
-    samples: list[float] = []
-    peer_samples: list[float] = []
-    for i in range(repeat):
-        for call, into in (
-            ((fn, samples), (peer, peer_samples)) if i % 2 == 0 else ((peer, peer_samples), (fn, samples))
-        ):
-            start = time.perf_counter()
-            answer = call()
-            into.append(time.perf_counter() - start)
-            if call is fn:
-                result = answer
-        if sum(samples) + sum(peer_samples) > budget:
-            break
-    note = "" if len(samples) == repeat else f"{len(samples)} of {repeat} runs (budget {budget:.0f} s)"
-    return {"samples": samples, "peer_samples": peer_samples, "result": result, "note": note}
+    return measure_in_blocks(fn, peer, repeat, 1, budget=budget, warm_each_block=False, min_blocks=1)
 
 
 def measure_in_blocks(
-    fn: Callable[[], object], peer: Callable[[], object], blocks: int, size: int, *, budget: float
+    fn: Callable[[], object],
+    peer: Callable[[], object],
+    blocks: int,
+    size: int,
+    *,
+    budget: float,
+    warm_each_block: bool = True,
+    min_blocks: int = 3,
 ) -> dict:
     """Time ``fn`` and ``peer`` each in its steady state: blocks of ``size``
     calls in a row (the first of each block not counted), the two taking
@@ -198,7 +191,7 @@ def measure_in_blocks(
     other left behind; on this machine kind that made the README query in
     process 25-30 % slower (4.2 against 3.3 ms) and flattered /sparql's ratio
     (bench/README.md). Blocks of a fraction of a second still see the same
-    machine. At least three blocks each, then until ``budget``."""
+    machine. At least ``min_blocks`` blocks each, then until ``budget``."""
     result = None
     samples: list[float] = []
     peer_samples: list[float] = []
@@ -206,16 +199,18 @@ def measure_in_blocks(
         for call, into in (
             ((fn, samples), (peer, peer_samples)) if block % 2 == 0 else ((peer, peer_samples), (fn, samples))
         ):
-            answer = call()
+            if warm_each_block:
+                call()
             for _ in range(size):
                 start = time.perf_counter()
                 answer = call()
                 into.append(time.perf_counter() - start)
             if call is fn:
                 result = answer
-        if block >= 2 and sum(samples) + sum(peer_samples) > budget:
+        if block + 1 >= min_blocks and sum(samples) + sum(peer_samples) > budget:
             break
-    note = "" if len(samples) == blocks * size else f"{len(samples) // size} of {blocks} blocks (budget {budget:.0f} s)"
+    unit = "blocks" if size > 1 else "runs"
+    note = "" if len(samples) == blocks * size else f"{len(samples) // size} of {blocks} {unit} (budget {budget:.0f} s)"
     return {"samples": samples, "peer_samples": peer_samples, "result": result, "note": note}
 
 
@@ -671,9 +666,10 @@ def sparql_workload(
 ) -> dict:
     """Time each query through POST /sparql, anonymous and with an
     organization key (organization "bench", created here), through a lean
-    client (:class:`SparqlConnection`) and through httpx; with
-    ``in_process`` (a store holding the served data), call for call beside
-    the same query run in process over the union of its graphs."""
+    client (:class:`SparqlConnection`); with ``in_process`` (a store holding
+    the served data), against the same query run in process over the union
+    of its graphs: in blocks (judged), and for information call for call,
+    through the lean client and through httpx."""
     key = bench_org(client)
     lean = SparqlConnection(str(client.base_url))  # type: ignore[attr-defined]
     out = {}
@@ -1058,7 +1054,7 @@ def report(args: argparse.Namespace, ctx: dict) -> tuple[str, list[str]]:
         ratio = median(m["samples"]) / median(base["samples"])
         return ratio, f"{latency(m)} vs {latency(base)}: {ratio:.2f}×"
 
-    def httpx_row(results: dict, key: str, label: str) -> list[Row]:
+    def information_rows(results: dict, key: str, label: str) -> list[Row]:
         """For information: the same calls timed call for call with the query in process (which
         flatters /sparql), and through httpx (whose own cost is the client's)."""
         rows = []
@@ -1082,7 +1078,7 @@ def report(args: argparse.Namespace, ctx: dict) -> tuple[str, list[str]]:
                 rows.append(Row(label, value, "≤ 1.5×", check(ratio <= 1.5, f"/sparql {who}: {ratio:.2f}× in process")))
             else:  # a sub-millisecond query: the HTTP hop and the worker process dominate
                 rows.append(Row(label, value, "–", "info"))
-            rows += httpx_row(h, http_name + suffix, label)
+            rows += information_rows(h, http_name + suffix, label)
     shipped = ctx.get("shipped_http")
     if shipped:  # the same target on a store of the shipped reference files only
         for suffix, who in (("", "anonymous"), ("_org", "organization key")):
@@ -1093,7 +1089,7 @@ def report(args: argparse.Namespace, ctx: dict) -> tuple[str, list[str]]:
                 f" ({m['rows']} rows) vs in process"
             )
             rows.append(Row(label, value, "≤ 1.5×", check(ratio <= 1.5, f"/sparql shipped scale, {who}: {ratio:.2f}×")))
-            rows += httpx_row(shipped, "http_sparql_readme" + suffix, label)
+            rows += information_rows(shipped, "http_sparql_readme" + suffix, label)
     out += [table(rows), ""]
 
     if ctx.get("baseline"):
