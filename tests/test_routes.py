@@ -13,6 +13,7 @@ import pytest
 
 from ctrlgraph import catalog, routes
 from ctrlgraph.interop import parse, run_import
+from ctrlgraph.loader import derive_update
 from ctrlgraph.planning import delta, plan
 from ctrlgraph.store import OxigraphStore
 
@@ -142,6 +143,63 @@ def test_shared_controls_by_both_routes(fresh_store: OxigraphStore) -> None:
     )
 
 
+def test_controls_count_and_list_both_routes(fresh_store: OxigraphStore) -> None:
+    """/v1/controls' counts and a control's "serves" take the direct+control
+    route as /v1/shared-controls does: a framework that arrived with a
+    crosswalk only is served by the controls its requirements reach."""
+    before = {c.notation: c for c in catalog.controls(fresh_store)}
+    _import(fresh_store)
+    after = {c.notation: c for c in catalog.controls(fresh_store)}
+    legs = routes.composed_legs(fresh_store, ["linked-mini"])
+    reached = {g.control_notation for g in legs}
+    assert reached and set(after) == set(before)
+    shared = {c.notation: c for c in catalog.shared_controls(fresh_store, ["linked-mini"], 1, limit=1000).controls}
+    assert set(shared) == reached
+    for notation, summary in after.items():
+        if notation not in reached:
+            assert summary == before[notation]  # untouched by the import
+            continue
+        mine = [g for g in legs if g.control_notation == notation]
+        assert summary.requirements == before[notation].requirements + len({g.notation for g in mine})
+        assert summary.frameworks == before[notation].frameworks + 1  # linked-mini has no mapping of its own
+        detail = catalog.control(fresh_store, notation)
+        assert (detail.frameworks, sum(len(v) for v in detail.serves.values())) == (
+            summary.frameworks,
+            summary.requirements,
+        )
+        served = {q.notation: q for q in detail.serves["linked-mini"]}
+        assert set(served) == {q.notation for q in shared[notation].requirements["linked-mini"]}
+        for leg in mine:
+            q = served[leg.notation]
+            assert (q.route, q.through, q.relationship, q.determined, q.strength) == (
+                "direct+control",
+                leg.through,
+                leg.relationship,
+                leg.determined,
+                leg.strength,
+            )
+            assert q.explanation and leg.through in q.explanation
+        assert all(q.route == "controls" for fw, reqs in detail.serves.items() if fw != "linked-mini" for q in reqs)
+
+    # A framework served by the control's own mapping as well is counted once.
+    control = next(g for g in legs if g.notation == "ACC.1").control
+    notation = next(n for n, c in after.items() if c.iri == control)
+    lone = catalog.requirement(fresh_store, "linked-mini", "LONE.1").iri
+    fresh_store.update(
+        "PREFIX cg: <https://w3id.org/ctrlgraph/ns#> INSERT DATA { GRAPH <https://w3id.org/ctrlgraph/graph/test/"
+        f"own-mapping> {{ <urn:test:own> a cg:Mapping ; cg:requirement <{lone}> ; cg:control <{control}> ;"
+        " cg:relationship cg:equal ; cg:strength 7 } }"
+    )
+    fresh_store.update(derive_update(fresh_store))
+    both = next(c for c in catalog.controls(fresh_store) if c.notation == notation)
+    assert both.frameworks == after[notation].frameworks  # linked-mini: still one framework
+    assert both.requirements == after[notation].requirements + 1
+    detail = catalog.control(fresh_store, notation)
+    routes_seen = {q.notation: q.route for q in detail.serves["linked-mini"]}
+    assert routes_seen["LONE.1"] == "controls" and routes_seen["ACC.1"] == "direct+control"
+    assert detail.frameworks == both.frameworks
+
+
 def test_plan_and_delta_use_the_route(linked: OxigraphStore) -> None:
     result = plan.plan(linked, ["linked-mini"])
     closed = {n: c for c in result.controls for n in c.requirements.get("linked-mini", [])}
@@ -205,6 +263,22 @@ def test_route_in_the_http_answers(interop_client) -> None:  # type: ignore[no-u
     mine = [q for c in body["controls"] for q in c["requirements"]["linked-mini"]]
     assert mine and {q["route"] for q in mine} == {"direct+control"}
     assert {q["through"] for q in mine} >= {"iso27001-2022 A.5.9", "iso27001-2022 A.5.1"}
+    # the control list and a control's page agree with shared controls
+    listed = {c["notation"]: c for c in client.get("/v1/controls").json()}
+    for c in body["controls"]:
+        detail = client.get(f"/v1/controls/{c['notation']}").json()
+        assert (detail["frameworks"], sum(len(v) for v in detail["serves"].values())) == (
+            listed[c["notation"]]["frameworks"],
+            listed[c["notation"]]["requirements"],
+        )
+        served = {q["notation"]: q for q in detail["serves"]["linked-mini"]}
+        assert {q["notation"]: q["through"] for q in c["requirements"]["linked-mini"]} == {
+            n: q["through"] for n, q in served.items()
+        }
+        rows = list(csv.DictReader(io.StringIO(client.get(f"/v1/controls/{c['notation']}?format=csv").text)))
+        assert {(r["notation"], r["route"], r["through"]) for r in rows if r["framework"] == "linked-mini"} == {
+            (n, "direct+control", q["through"]) for n, q in served.items()
+        }
     planned = client.get("/v1/plan", params={"framework": "linked-mini"}).json()
     assert planned["controls"] and all(c["route"] == "direct+control" for c in planned["controls"])
     through = {n: t for c in planned["controls"] for n, t in c["through"]["linked-mini"].items()}

@@ -467,7 +467,13 @@ def _path_rank(p: RelatedRequirement | CrosswalkPath) -> tuple[int, int, int]:
 
 
 def controls(store: GraphStore) -> list[ControlSummary]:
-    return [
+    """Every common control and how many frameworks and requirements it
+    serves, by both routes: its own mappings (the counts precomputed at load)
+    and the direct+control route (:mod:`ctrlgraph.routes`), as
+    /v1/shared-controls counts them. A requirement on that route has no
+    mapping of its own, so it adds to the requirements; its framework adds to
+    the frameworks unless the control's own mappings serve it already."""
+    summaries = [
         ControlSummary(
             notation=str(r["notation"]),
             iri=str(r["control"]),
@@ -481,6 +487,28 @@ def controls(store: GraphStore) -> list[ControlSummary]:
         )
         for r in reference.select(store, "controls")
     ]
+    legs = routes.composed_legs(store)  # memoised per reference version; none on the shipped graph
+    if not legs:
+        return summaries
+    by_route: dict[str, tuple[set[str], set[str]]] = defaultdict(lambda: (set(), set()))
+    for leg in legs:
+        frameworks, requirements = by_route[leg.control]
+        frameworks.add(leg.framework)
+        requirements.add(leg.requirement)
+    own: dict[str, set[str]] = defaultdict(set)
+    for r in reference.select(store, "control_frameworks", controls=[Iri(c) for c in sorted(by_route)]):
+        own[str(r["control"])].add(str(r["frameworkId"]))
+    return [
+        s.model_copy(
+            update={
+                "frameworks": len(own[s.iri] | by_route[s.iri][0]),
+                "requirements": s.requirements + len(by_route[s.iri][1]),
+            }
+        )
+        if s.iri in by_route
+        else s
+        for s in summaries
+    ]
 
 
 def control(store: GraphStore, notation: str) -> ControlDetail:
@@ -490,17 +518,40 @@ def control(store: GraphStore, notation: str) -> ControlDetail:
         raise NotFound("control", notation, valid)
     row = rows[0]
     iri = str(row["control"])
-    serves: dict[str, list[ServedRequirement]] = defaultdict(list)
+    # framework id -> [(document order, requirement)]: its own mappings, then the
+    # direct+control route's requirements, in the framework's order
+    served: dict[str, list[tuple[int, ServedRequirement]]] = defaultdict(list)
     for r in reference.select(store, "control_requirements", control=Iri(iri)):
-        serves[str(r["frameworkId"])].append(
-            ServedRequirement(
-                notation=str(r["notation"]),
-                title=str(r["title"]),
-                relationship=str(r["relationship"]),
-                strength=int(r["strength"]),
-                explanation=_opt_str(r, "explanation"),
+        served[str(r["frameworkId"])].append(
+            (
+                int(r["order"]) if "order" in r else 0,
+                ServedRequirement(
+                    notation=str(r["notation"]),
+                    title=str(r["title"]),
+                    relationship=str(r["relationship"]),
+                    strength=int(r["strength"]),
+                    explanation=_opt_str(r, "explanation"),
+                ),
             )
         )
+    for leg in routes.composed_legs(store):
+        if leg.control == iri:
+            served[leg.framework].append(
+                (
+                    leg.order,
+                    ServedRequirement(
+                        notation=leg.notation,
+                        title=leg.title,
+                        relationship=leg.relationship,
+                        strength=leg.strength,
+                        explanation=leg.explanation,
+                        route=routes.DIRECT_CONTROL,
+                        determined=leg.determined,
+                        through=leg.through,
+                    ),
+                )
+            )
+    serves = {fw: [q for _, q in sorted(rows, key=lambda x: x[0])] for fw, rows in served.items()}
     return ControlDetail(
         notation=notation,
         iri=iri,

@@ -139,23 +139,8 @@ class ControlSummary(BaseModel):
     domain_title: str | None = None
     phase: str | None = None
     effort: int | None = None
-    frameworks: int = Field(0, description="Frameworks with a requirement this control serves")
-    requirements: int = Field(0, description="Requirements served, all frameworks")
-
-
-class ServedRequirement(BaseModel):
-    notation: str
-    title: str
-    relationship: str
-    strength: int
-    explanation: str | None = None
-
-
-class ControlDetail(ControlSummary):
-    statement: str | None = None
-    evidence_expected: list[str] = Field(default_factory=list)
-    documentation_tiers: list[str] = Field(default_factory=list)
-    serves: dict[str, list[ServedRequirement]] = Field(description="Requirements served, by framework id")
+    frameworks: int = Field(0, description="Frameworks with a requirement this control serves (either route)")
+    requirements: int = Field(0, description="Requirements served, all frameworks (either route)")
 
 
 ROUTE_DESCRIPTION = (
@@ -163,6 +148,24 @@ ROUTE_DESCRIPTION = (
     "mapping of its own; a direct mapping or declared equivalence to another framework's requirement, "
     "composed with that requirement's mapping by the STRM table; 'through' names that requirement)"
 )
+
+
+class ServedRequirement(BaseModel):
+    notation: str
+    title: str
+    relationship: str = Field(description="requirement REL control (composed on the direct+control route)")
+    strength: int
+    explanation: str | None = None
+    route: str = Field("controls", description=ROUTE_DESCRIPTION)
+    determined: bool = Field(True, description="False where the composed relationship is a candidate overlap only")
+    through: str | None = Field(None, description="direct+control: the linked requirement ('framework notation')")
+
+
+class ControlDetail(ControlSummary):
+    statement: str | None = None
+    evidence_expected: list[str] = Field(default_factory=list)
+    documentation_tiers: list[str] = Field(default_factory=list)
+    serves: dict[str, list[ServedRequirement]] = Field(description="Requirements served, by framework id")
 
 
 class SharedRequirement(BaseModel):

@@ -118,7 +118,8 @@ def get_related_requirements(
 
 @router.get("/controls", response_model=list[ControlSummary], responses={200: {"content": CSV}})
 def list_controls(request: Request, store: StoreDep, format: Format = None) -> list[ControlSummary] | Response:
-    """Every common control with its domain, phase and how many frameworks and requirements it serves."""
+    """Every common control with its domain, phase and how many frameworks and requirements it serves
+    (by its own mappings and by the direct+control route, as /v1/shared-controls counts them)."""
     result = catalog.controls(store)
     if wants_csv(request, format):
         return csv_response(
@@ -135,13 +136,14 @@ def list_controls(request: Request, store: StoreDep, format: Format = None) -> l
     responses={200: {"content": CSV}, 404: {"description": "Unknown control (lists the valid notations)"}},
 )
 def get_control(notation: str, request: Request, store: StoreDep, format: Format = None) -> ControlDetail | Response:
-    """A control with every requirement it serves, grouped by framework."""
+    """A control with every requirement it serves, grouped by framework; each says its route."""
     detail = catalog.control(store, notation)
     if wants_csv(request, format):
+        columns = ["notation", "title", "relationship", "strength", "explanation", "route", "through"]
         return csv_response(
-            ["control", "framework", "notation", "title", "relationship", "strength", "explanation"],
+            ["control", "framework", *columns],
             (
-                [detail.notation, fw, r.notation, r.title, r.relationship, r.strength, r.explanation]
+                [detail.notation, fw, *(getattr(r, c) for c in columns)]
                 for fw, reqs in detail.serves.items()
                 for r in reqs
             ),
