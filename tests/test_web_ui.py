@@ -1511,6 +1511,16 @@ def test_routes_of_shared_controls_and_plans(page: Any, base: str) -> None:
         seen["shared"] = (top["notation"], fw, top["requirements"][fw][0]["notation"])
         route.fulfill(response=response, json=body)
 
+    def control_detail(route: Any) -> None:  # the cell's rows: the control's page, re-routed the same way
+        response = route.fetch()
+        body = response.json()
+        if "shared" in seen and body.get("notation") == seen["shared"][0]:
+            _, fw, notation = seen["shared"]
+            next(r for r in body["serves"][fw] if r["notation"] == notation).update(
+                route="direct+control", through=linked
+            )
+        route.fulfill(response=response, json=body)
+
     def plan(route: Any) -> None:
         response = route.fetch()
         body = response.json()
@@ -1521,6 +1531,7 @@ def test_routes_of_shared_controls_and_plans(page: Any, base: str) -> None:
 
     seen: dict[str, Any] = {}
     page.route(re.compile(r".*/v1/shared-controls\?.*"), shared)
+    page.route(re.compile(r".*/v1/controls/[^/?]+(\?.*)?$"), control_detail)
     page.route(re.compile(r".*/v1/plan\?.*"), plan)
     goto(page, base, "matrix")
     control, fw, notation = seen["shared"]

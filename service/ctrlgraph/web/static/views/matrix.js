@@ -112,10 +112,8 @@ async function showCell(panel, data, notation, fw) {
   panel.dataset.framework = fw;
   const detail = await api.control(notation);
   if (state.cell.notation !== notation || state.cell.fw !== fw) return;
-  // the route each requirement is served by, where the server says it (shared controls' or the control's own rows)
-  const shared = new Map((c.requirements[fw] || []).filter((r) => r.route).map((r) => [r.notation, r]));
-  const reqs = (detail.serves[fw] || []).map((r) => (r.route || !shared.has(r.notation) ? r
-    : { ...r, route: shared.get(r.notation).route, through: shared.get(r.notation).through }));
+  // each row says its route (its own mapping, or direct+control through another framework's requirement)
+  const reqs = detail.serves[fw] || [];
   panel.replaceChildren(
     h("h2", { id: headingId }, `${notation} in ${api.shortName(fw)}`),
     h("p", { class: "panel-sub" }, h("a", { href: api.controlHref(notation) }, detail.title)),
