@@ -466,13 +466,15 @@ def _path_rank(p: RelatedRequirement | CrosswalkPath) -> tuple[int, int, int]:
     return (p.strength or 0, int(determined), _RELATIONSHIP_RANK.get(p.relationship, 0))
 
 
-def controls(store: GraphStore) -> list[ControlSummary]:
+def controls(store: GraphStore, *, with_route: bool = True) -> list[ControlSummary]:
     """Every common control and how many frameworks and requirements it
     serves, by both routes: its own mappings (the counts precomputed at load)
     and the direct+control route (:mod:`ctrlgraph.routes`), as
     /v1/shared-controls counts them. A requirement on that route has no
     mapping of its own, so it adds to the requirements; its framework adds to
-    the frameworks unless the control's own mappings serve it already."""
+    the frameworks unless the control's own mappings serve it already.
+    ``with_route=False``: the precomputed counts only, for callers that read
+    names and titles (no per-call query for the route's controls)."""
     summaries = [
         ControlSummary(
             notation=str(r["notation"]),
@@ -487,7 +489,7 @@ def controls(store: GraphStore) -> list[ControlSummary]:
         )
         for r in reference.select(store, "controls")
     ]
-    legs = routes.composed_legs(store)  # memoised per reference version; none on the shipped graph
+    legs = routes.composed_legs(store) if with_route else []  # memoised per reference version
     if not legs:
         return summaries
     by_route: dict[str, tuple[set[str], set[str]]] = defaultdict(lambda: (set(), set()))
@@ -524,7 +526,7 @@ def control(store: GraphStore, notation: str) -> ControlDetail:
     for r in reference.select(store, "control_requirements", control=Iri(iri)):
         served[str(r["frameworkId"])].append(
             (
-                int(r["order"]) if "order" in r else 0,
+                int(r.get("order", 0)),
                 ServedRequirement(
                     notation=str(r["notation"]),
                     title=str(r["title"]),
@@ -609,7 +611,7 @@ def shared_controls(
             )
     names = {str(r["control"]): (_opt_str(r, "notation") or "", _opt_str(r, "title") or "") for r in rows}
     if legs:
-        titles = {c.iri: (c.notation, c.title) for c in controls(store)}
+        titles = {c.iri: (c.notation, c.title) for c in controls(store, with_route=False)}
         for leg in legs:
             names.setdefault(leg.control, titles.get(leg.control, (leg.control_notation, "")))
             by_control[leg.control][leg.framework].append(

@@ -442,7 +442,7 @@ def _closes_most(store: GraphStore, results: list[RequirementGap]) -> list[Closi
                 closes[c.control].append(f"{r.framework}:{r.notation}")
             else:
                 contributes[c.control] += 1
-    titles = {c.notation: c.title for c in catalog.controls(store)}
+    titles = {c.notation: c.title for c in catalog.controls(store, with_route=False)}
     ranked = sorted(set(closes) | set(contributes), key=lambda c: (-len(closes.get(c, [])), -contributes.get(c, 0), c))
     return [
         ClosingControl(
