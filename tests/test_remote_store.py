@@ -98,6 +98,32 @@ def test_writes_are_not_retried() -> None:
     assert calls == ["/update"]
 
 
+def test_a_write_the_server_rolled_back_after_a_deadlock_is_sent_again() -> None:
+    """Two replicas loading at the same start-up: Virtuoso rolls one write back
+    whole (40001, deadlock) and says so; only that answer is retried."""
+    deadlock = "Virtuoso 40001 Error SR172: Transaction deadlocked\n\nSPARQL query:\nINSERT DATA { }"
+    calls: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request.url.path)
+        return httpx.Response(500, text=deadlock) if len(calls) == 1 else httpx.Response(200, text="done")
+
+    store = RemoteStore(_config(), transport=httpx.MockTransport(handler))
+    store.update("INSERT DATA { <urn:a> <urn:b> <urn:c> }")
+    assert calls == ["/update", "/update"]
+
+    calls.clear()
+
+    def always(request: httpx.Request) -> httpx.Response:
+        calls.append(request.url.path)
+        return httpx.Response(500, text=deadlock)
+
+    store = RemoteStore(_config(), transport=httpx.MockTransport(always))
+    with pytest.raises(StoreError, match="40001"):
+        store.update("INSERT DATA { <urn:a> <urn:b> <urn:c> }")
+    assert len(calls) == 1 + store.config.retries  # then it gives up, naming the server's answer
+
+
 def test_the_dataset_keeps_graph_variables_inside_it() -> None:
     default, named = VIRTUOSO.complete_dataset(["urn:a"], [])
     assert default == ["urn:a"] and named, "GRAPH ?g must never see every graph"
@@ -160,6 +186,7 @@ def test_a_literal_mentioning_define_is_fine() -> None:
 def test_virtuoso_errors_are_told_apart(message: str, kind: str) -> None:
     """Virtuoso answers 500 for every error: a time limit must read as 504, a bad query as 400."""
     assert VIRTUOSO.error_kind(500, message) == kind
+    assert not VIRTUOSO.rolled_back(500, message)  # none of these is a deadlock: a write is not sent again
 
 
 # ---------------------------------------------------------------- on Virtuoso

@@ -107,6 +107,14 @@ class Dialect:
             return "query"
         return "server"
 
+    def rolled_back(self, status: int, message: str) -> bool:
+        """Whether an error answer to a write says the server rolled the whole
+        transaction back because it collided with a concurrent one, so that
+        sending it again is safe: Virtuoso's deadlock, SQL state 40001
+        ("SR172: Transaction deadlocked"; seen when two replicas load the
+        reference graphs at the same start-up)."""
+        return self.name == "virtuoso" and status >= 400 and "Virtuoso 40001" in message
+
     def refusal(self, query: str) -> str | None:
         """Why a user query may not be sent to this server, or None."""
         if self.name != "virtuoso":

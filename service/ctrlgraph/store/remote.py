@@ -263,20 +263,30 @@ class RemoteStore:
     # -- writes ----------------------------------------------------------------
 
     def _write(self, method: str, url: str, **kwargs: object) -> httpx.Response:
+        """A write, sent once: a write whose answer was lost may have been
+        applied. Sent again only when the server says it rolled the write back
+        whole after colliding with another (Dialect.rolled_back), after a
+        randomized pause so that the two do not collide again."""
         self._reference_cache = None
-        try:
-            response = self._client.request(
-                method,
-                url,
-                auth=self._auth,
-                timeout=httpx.Timeout(self.config.write_timeout, connect=self.config.timeout),
-                **kwargs,  # type: ignore[arg-type]
-            )
-        except httpx.HTTPError as exc:
-            raise StoreError(f"write to the SPARQL server failed: {exc}") from exc
-        if response.status_code >= 300 and not (method == "DELETE" and response.status_code == 404):
+        attempt = 0
+        while True:
+            try:
+                response = self._client.request(
+                    method,
+                    url,
+                    auth=self._auth,
+                    timeout=httpx.Timeout(self.config.write_timeout, connect=self.config.timeout),
+                    **kwargs,  # type: ignore[arg-type]
+                )
+            except httpx.HTTPError as exc:
+                raise StoreError(f"write to the SPARQL server failed: {exc}") from exc
+            if response.status_code < 300 or (method == "DELETE" and response.status_code == 404):
+                return response
+            if attempt < self.config.retries and self.dialect.rolled_back(response.status_code, response.text):
+                attempt += 1
+                time.sleep(0.2 * 2**attempt * random.uniform(0.5, 1.5))
+                continue
             raise StoreError(f"the SPARQL server refused a write ({response.status_code}): {_server_message(response)}")
-        return response
 
     def update(self, update: str) -> None:
         self._write("POST", self.config.update_url, data={"update": update})
